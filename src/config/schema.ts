@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The configuration file's schema: the single source of truth for what a config may hold, its
+ * defaults and its documentation (`docs/configuration.md` is generated from the descriptions here).
+ * Objects are strict so that a misspelt key is an error that names it, not a silently ignored line.
+ */
+
+const SshSchema = z
+  .strictObject({
+    host: z.string().min(1).describe('Host running the Slurm client commands'),
+    port: z.number().int().min(1).max(65535).default(22),
+    username: z.string().min(1),
+    privateKeyPath: z.string().optional().describe('Private key file; omit to use the ssh agent'),
+    agent: z.string().optional().describe('ssh-agent socket; defaults to $SSH_AUTH_SOCK'),
+    knownHostsPath: z.string().default('~/.ssh/known_hosts'),
+    insecureSkipHostKeyCheck: z
+      .boolean()
+      .default(false)
+      .describe('Accept any host key. Unsafe: allows a man in the middle; only for throwaway test hosts'),
+  })
+  .describe('ssh transport (node-ssh)');
+
+const RestSchema = z
+  .strictObject({
+    url: z.string().url().optional().describe('slurmrestd base URL, e.g. http://head:6820 (JWT auth)'),
+    socket: z.string().optional().describe('slurmrestd unix socket (auth/local)'),
+    apiVersion: z.string().regex(/^v0\.0\.\d+$/).default('v0.0.38'),
+    user: z.string().optional().describe('X-SLURM-USER-NAME for JWT auth'),
+    tokenEnv: z.string().default('SLURM_JWT').describe('Environment variable holding the JWT'),
+    tokenFile: z.string().optional().describe('File holding the JWT (read at each request, never logged)'),
+  })
+  .refine((r) => (r.url === undefined) !== (r.socket === undefined), {
+    message: 'give exactly one of slurm.rest.url or slurm.rest.socket',
+  })
+  .describe('REST transport (slurmrestd)');
+
+export const SlurmConfigSchema = z.strictObject({
+  transport: z.enum(['local', 'ssh', 'rest']).default('local'),
+  env: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe('Environment for Slurm commands, e.g. { SLURM_CONF: /etc/slurm/slurm.conf }'),
+  timeoutS: z.number().positive().default(30).describe('Per-command timeout'),
+  ssh: SshSchema.optional(),
+  rest: RestSchema.optional(),
+});
+
+const InfluxSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(8086),
+  database: z.string().min(1).default('slurmcast'),
+  username: z.string().optional(),
+  passwordEnv: z.string().default('INFLUX_PASSWORD'),
+});
+
+export const StoreConfigSchema = z.strictObject({
+  kind: z.enum(['embedded', 'influx']).default('embedded'),
+  path: z.string().default('.slurmcast/history.db').describe('Embedded store file'),
+  spoolDir: z.string().default('.slurmcast/spool').describe('Durable spool for writes the server refused'),
+  influx: InfluxSchema.optional(),
+});
+
+export const CostsConfigSchema = z.strictObject({
+  idleNodeHour: z.number().nonnegative().default(1).describe('Cost of one powered, idle node-hour'),
+  waitingJobHour: z.number().nonnegative().default(4).describe('Cost of one job-hour spent waiting'),
+});
+
+export const ConfigSchema = z.strictObject({
+  cluster: z.string().min(1).default('cluster').describe('Name used to label collected records'),
+  timeZone: z.string().default('UTC').describe('IANA time zone of the cluster, for calendar features'),
+  slurm: SlurmConfigSchema.prefault({}),
+  store: StoreConfigSchema.prefault({}),
+  costs: CostsConfigSchema.prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type SlurmConfig = z.infer<typeof SlurmConfigSchema>;
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
