@@ -23,7 +23,9 @@ export function output(args: GlobalArgs, result: unknown, human: () => string): 
 
 /** Renders rows as an aligned text table. */
 export function table(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cells = [headers, ...rows].map((row) => row.map((c) => (c === null || c === undefined ? '-' : String(c))));
+  const cells = [headers, ...rows].map((row) =>
+    row.map((c) => (c === null || c === undefined ? '-' : String(c))),
+  );
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   return cells
     .map((row) =>

@@ -13,7 +13,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   let failure: unknown;
   const parser = yargs(argv as string[])
     .scriptName('slurmcast')
-    .usage('$0 <command> [options]\n\nForecast what a Slurm cluster will be asked for and prepare capacity ahead of it.')
+    .usage(
+      '$0 <command> [options]\n\nForecast what a Slurm cluster will be asked for and prepare capacity ahead of it.',
+    )
     .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' })
     .option('config', { type: 'string', describe: 'Config file (YAML or JSON); default $SLURMCAST_CONFIG' })
     .command(commands)

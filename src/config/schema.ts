@@ -25,7 +25,10 @@ const RestSchema = z
   .strictObject({
     url: z.string().url().optional().describe('slurmrestd base URL, e.g. http://head:6820 (JWT auth)'),
     socket: z.string().optional().describe('slurmrestd unix socket (auth/local)'),
-    apiVersion: z.string().regex(/^v0\.0\.\d+$/).default('v0.0.38'),
+    apiVersion: z
+      .string()
+      .regex(/^v0\.0\.\d+$/)
+      .default('v0.0.38'),
     user: z.string().optional().describe('X-SLURM-USER-NAME for JWT auth'),
     tokenEnv: z.string().default('SLURM_JWT').describe('Environment variable holding the JWT'),
     tokenFile: z.string().optional().describe('File holding the JWT (read at each request, never logged)'),

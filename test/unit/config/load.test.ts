@@ -26,7 +26,10 @@ describe('config', () => {
   });
 
   it('reads JSON as well as YAML', async () => {
-    const path = await writeTemp('c.json', JSON.stringify({ slurm: { transport: 'ssh', ssh: { host: 'h', username: 'u' } } }));
+    const path = await writeTemp(
+      'c.json',
+      JSON.stringify({ slurm: { transport: 'ssh', ssh: { host: 'h', username: 'u' } } }),
+    );
     const config = await loadConfig(path);
     expect(config.slurm.ssh?.port).toBe(22);
     expect(config.slurm.ssh?.insecureSkipHostKeyCheck).toBe(false);
@@ -41,7 +44,9 @@ describe('config', () => {
   });
 
   it('names a wrong value and the expected form', () => {
-    const error = catchError(() => resolveConfig({ slurm: { transport: 'telnet' }, costs: { idleNodeHour: -1 } }));
+    const error = catchError(() =>
+      resolveConfig({ slurm: { transport: 'telnet' }, costs: { idleNodeHour: -1 } }),
+    );
     const keys = error.issues.map((i) => i.key);
     expect(keys).toEqual(expect.arrayContaining(['slurm.transport', 'costs.idleNodeHour']));
     expect(error.message).toMatch(/local.*ssh.*rest/);
