@@ -10,7 +10,6 @@ import { ExitCode } from './context.js';
  * the exit code tells scripts what happened (see `ExitCode`).
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  let failure: unknown;
   const parser = yargs(argv as string[])
     .scriptName('slurmcast')
     .usage(
@@ -25,16 +24,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .help()
     .version()
     .fail((message, error) => {
-      failure = error ?? new UsageError(message);
+      // Throwing (rather than recording) stops yargs from running the command after a failed check.
+      throw error ?? new UsageError(message);
     })
     .exitProcess(false);
   try {
     await parser.parseAsync();
   } catch (error) {
-    failure = error;
+    return reportFailure(error);
   }
-  if (failure === undefined) return Number(process.exitCode ?? ExitCode.ok);
-  return reportFailure(failure);
+  return Number(process.exitCode ?? ExitCode.ok);
 }
 
 class UsageError extends Error {
