@@ -32,37 +32,108 @@ const RestSchema = z
     user: z.string().optional().describe('X-SLURM-USER-NAME for JWT auth'),
     tokenEnv: z.string().default('SLURM_JWT').describe('Environment variable holding the JWT'),
     tokenFile: z.string().optional().describe('File holding the JWT (read at each request, never logged)'),
+    writesVia: z
+      .enum(['none', 'local', 'ssh'])
+      .default('none')
+      .describe(
+        'Where writes go that this REST API version lacks (v0.0.38: reservations, node updates): scontrol over local or ssh; none = refuse them',
+      ),
   })
   .refine((r) => (r.url === undefined) !== (r.socket === undefined), {
     message: 'give exactly one of slurm.rest.url or slurm.rest.socket',
   })
   .describe('REST transport (slurmrestd)');
 
-export const SlurmConfigSchema = z.strictObject({
-  transport: z.enum(['local', 'ssh', 'rest']).default('local'),
-  env: z
-    .record(z.string(), z.string())
-    .default({})
-    .describe('Environment for Slurm commands, e.g. { SLURM_CONF: /etc/slurm/slurm.conf }'),
-  timeoutS: z.number().positive().default(30).describe('Per-command timeout'),
-  ssh: SshSchema.optional(),
-  rest: RestSchema.optional(),
-});
+export const SlurmConfigSchema = z
+  .strictObject({
+    transport: z.enum(['local', 'ssh', 'rest']).default('local'),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Environment for Slurm commands, e.g. { SLURM_CONF: /etc/slurm/slurm.conf }'),
+    timeoutS: z.number().positive().default(30).describe('Per-command timeout'),
+    outputLimitBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024)
+      .describe(
+        'Largest command output or REST response accepted; larger is an error, not a truncated result',
+      ),
+    ssh: SshSchema.optional(),
+    rest: RestSchema.optional(),
+  })
+  .superRefine((slurm, ctx) => {
+    // The section the chosen transport needs must be there, so `doctor` is not the first to notice.
+    if (slurm.transport === 'ssh' && slurm.ssh === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ssh'],
+        message: 'transport is ssh: give slurm.ssh (host, username, …)',
+      });
+    }
+    if (slurm.transport === 'rest' && slurm.rest === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rest'],
+        message: 'transport is rest: give slurm.rest (socket or url)',
+      });
+    }
+    if (slurm.rest?.writesVia === 'ssh' && slurm.ssh === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ssh'], message: 'rest.writesVia is ssh: give slurm.ssh' });
+    }
+  });
 
-const InfluxSchema = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(1).max(65535).default(8086),
-  database: z.string().min(1).default('slurmcast'),
-  username: z.string().optional(),
-  passwordEnv: z.string().default('INFLUX_PASSWORD'),
-});
+const InfluxSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1').describe('InfluxDB 1.x host'),
+    port: z.number().int().min(1).max(65535).default(8086).describe('InfluxDB HTTP port'),
+    database: z
+      .string()
+      .min(1)
+      .default('slurmcast')
+      .describe('Database; created on first use when the user may'),
+    username: z.string().optional().describe('User; omit when InfluxDB runs without authentication'),
+    passwordEnv: z
+      .string()
+      .default('INFLUX_PASSWORD')
+      .describe('Environment variable holding the password (never put the password in the file)'),
+    timeoutS: z
+      .number()
+      .positive()
+      .default(10)
+      .describe('Per-request timeout; a slower server counts as down'),
+    movedJobLookbackS: z
+      .number()
+      .nonnegative()
+      .default(14 * 86_400)
+      .describe(
+        'How far back to look for an older point of a job whose partition, account or submit time changed',
+      ),
+  })
+  .describe('InfluxDB 1.x server store (used when store.kind is influx)');
 
-export const StoreConfigSchema = z.strictObject({
-  kind: z.enum(['embedded', 'influx']).default('embedded'),
-  path: z.string().default('.slurmcast/history.db').describe('Embedded store file'),
-  spoolDir: z.string().default('.slurmcast/spool').describe('Durable spool for writes the server refused'),
-  influx: InfluxSchema.optional(),
-});
+export const StoreConfigSchema = z
+  .strictObject({
+    kind: z
+      .enum(['embedded', 'influx'])
+      .default('embedded')
+      .describe('embedded: one local SQLite file (no server); influx: an InfluxDB 1.x server'),
+    path: z.string().min(1).default('.slurmcast/history.db').describe('Embedded store file'),
+    spoolDir: z
+      .string()
+      .min(1)
+      .default('.slurmcast/spool')
+      .describe(
+        'Durable spool for writes the server could not take, replayed on the next run; also holds run locks',
+      ),
+    influx: InfluxSchema.optional().describe('Server settings; required when kind is influx'),
+  })
+  .refine((s) => s.kind !== 'influx' || s.influx !== undefined, {
+    message: 'store.kind is influx: give store.influx (host, port, database)',
+    path: ['influx'],
+  })
+  .describe('Where job history, snapshots and watermarks are kept (docs/store.md)');
 
 export const CostsConfigSchema = z.strictObject({
   idleNodeHour: z.number().nonnegative().default(1).describe('Cost of one powered, idle node-hour'),

@@ -1,0 +1,148 @@
+import { SlurmCommand, type CliCall, type RestCall } from '../command.js';
+import {
+  EmptyInputSchema,
+  JobHistoryInputSchema,
+  QueueInputSchema,
+  type JobHistoryInput,
+  type QueueInput,
+} from '../inputs.js';
+import type { JobRecord, Node, Partition, PingResult, QueueJob, Reservation } from '../models.js';
+import { SLURM_OUTPUT_ENV, parseSacct, sacctArgs } from '../parse/sacct.js';
+import {
+  parseScontrolNodes,
+  parseScontrolPartitions,
+  parseScontrolPing,
+  parseScontrolReservations,
+} from '../parse/scontrol.js';
+import { queueJobsFromJobInfo } from '../rest/v0_0_38.js';
+import type { RestMapping } from '../rest/mapping.js';
+import type { SlurmProgram } from '../wire.js';
+
+function read(program: SlurmProgram, args: readonly string[]): CliCall<never>['request'] {
+  return { protocol: 'cli', program, args, env: SLURM_OUTPUT_ENV, mutates: false };
+}
+
+/**
+ * Job history from accounting: sacct over local/ssh, `/slurmdb/…/jobs` over REST.
+ * @example
+ * const jobs = await client.send(new ListJobHistory({ startEpochS: 1_700_000_000 }));
+ */
+export class ListJobHistory extends SlurmCommand<JobHistoryInput, JobRecord[]> {
+  readonly operation = 'ListJobHistory';
+  /** @throws {InvalidInputError} */
+  constructor(input: JobHistoryInput) {
+    super('ListJobHistory', JobHistoryInputSchema, input);
+  }
+  cli(): CliCall<JobRecord[]> {
+    return { request: read('sacct', sacctArgs(this.input)), parse: (r) => byRawId(parseSacct(r.stdout)) };
+  }
+  rest(api: RestMapping): RestCall<JobRecord[]> {
+    const call = api.jobHistory(this.input);
+    return { request: call.request, parse: (r) => byRawId(call.parse(r)) };
+  }
+}
+
+/** sacct and slurmdb order jobs differently; results are sorted by raw id so every transport agrees. */
+function byRawId(jobs: JobRecord[]): JobRecord[] {
+  return jobs.sort((a, b) => a.id.raw - b.id.raw);
+}
+
+function filterQueue(jobs: QueueJob[], input: QueueInput): QueueJob[] {
+  return jobs.filter(
+    (j) =>
+      (input.users === undefined || input.users.includes(j.user)) &&
+      (input.partitions === undefined || (j.partition !== null && input.partitions.includes(j.partition))) &&
+      (input.states === undefined || input.states.includes(j.state)),
+  );
+}
+
+/**
+ * Pending and running jobs with reason, priority and requested TRES. The CLI form is `squeue --json`,
+ * which in 22.05 prints the same v0.0.38 job objects as slurmrestd, so names with any character survive.
+ */
+export class ListQueue extends SlurmCommand<QueueInput, QueueJob[]> {
+  readonly operation = 'ListQueue';
+  constructor(input: QueueInput = {}) {
+    super('ListQueue', QueueInputSchema, input);
+  }
+  cli(): CliCall<QueueJob[]> {
+    return {
+      request: read('squeue', ['--json']),
+      parse: (r) => filterQueue(queueJobsFromJobInfo(r.stdout), this.input),
+    };
+  }
+  rest(api: RestMapping): RestCall<QueueJob[]> {
+    const call = api.queue();
+    return { request: call.request, parse: (r) => filterQueue(call.parse(r), this.input) };
+  }
+}
+
+/** Every node with state, power state, CPUs, memory, GRES, features and partitions. */
+export class ListNodes extends SlurmCommand<Record<string, never>, Node[]> {
+  readonly operation = 'ListNodes';
+  constructor() {
+    super('ListNodes', EmptyInputSchema, {});
+  }
+  cli(): CliCall<Node[]> {
+    // --future and cloud nodes: `-a` (all) shows hidden/cloud nodes too.
+    return {
+      request: read('scontrol', ['--all', '--oneliner', 'show', 'node']),
+      parse: (r) => parseScontrolNodes(r.stdout),
+    };
+  }
+  rest(api: RestMapping): RestCall<Node[]> {
+    return api.nodes();
+  }
+}
+
+/** Every partition. */
+export class ListPartitions extends SlurmCommand<Record<string, never>, Partition[]> {
+  readonly operation = 'ListPartitions';
+  constructor() {
+    super('ListPartitions', EmptyInputSchema, {});
+  }
+  cli(): CliCall<Partition[]> {
+    return {
+      request: read('scontrol', ['--all', '--oneliner', 'show', 'partition']),
+      parse: (r) => parseScontrolPartitions(r.stdout),
+    };
+  }
+  rest(api: RestMapping): RestCall<Partition[]> {
+    return api.partitions();
+  }
+}
+
+/** Every reservation. */
+export class ListReservations extends SlurmCommand<Record<string, never>, Reservation[]> {
+  readonly operation = 'ListReservations';
+  constructor() {
+    super('ListReservations', EmptyInputSchema, {});
+  }
+  cli(): CliCall<Reservation[]> {
+    return {
+      request: read('scontrol', ['--oneliner', 'show', 'reservation']),
+      parse: (r) => parseScontrolReservations(r.stdout),
+    };
+  }
+  rest(api: RestMapping): RestCall<Reservation[]> {
+    return api.reservations();
+  }
+}
+
+/** Asks each slurmctld whether it is up. A down controller is a result (`up: false`), not an error. */
+export class Ping extends SlurmCommand<Record<string, never>, PingResult> {
+  readonly operation = 'Ping';
+  constructor() {
+    super('Ping', EmptyInputSchema, {});
+  }
+  cli(): CliCall<PingResult> {
+    return {
+      request: read('scontrol', ['ping']),
+      okExitCodes: [0, 1],
+      parse: (r) => ({ controllers: parseScontrolPing(r.stdout) }),
+    };
+  }
+  rest(api: RestMapping): RestCall<PingResult> {
+    return api.ping();
+  }
+}

@@ -1,0 +1,294 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { NodeSSH } from 'node-ssh';
+import {
+  AuthRefusedError,
+  HostKeyError,
+  HostUnreachableError,
+  MalformedOutputError,
+  SlurmError,
+  SlurmTimeoutError,
+} from '../errors.js';
+import { silentLogger, type SlurmLogger } from '../middleware.js';
+import type { CliRequest, CliResponse, CliTransport, SendContext } from '../wire.js';
+import { checkHostKey, fingerprint, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
+import { remoteCommandLine } from './quote.js';
+
+/** Options of the ssh transport. */
+export interface SshTransportOptions {
+  host: string;
+  port?: number;
+  username: string;
+  /** Private key file; omit to authenticate through the ssh agent. */
+  privateKeyPath?: string;
+  /** ssh-agent socket; default $SSH_AUTH_SOCK. */
+  agent?: string;
+  /** known_hosts file the server's key is checked against. Default ~/.ssh/known_hosts. */
+  knownHostsPath?: string;
+  /** Accept any host key. Unsafe (a man in the middle could read and change everything); logged as a warning. */
+  insecureSkipHostKeyCheck?: boolean;
+  /** Environment for every remote command, e.g. `{ SLURM_CONF: … }`. */
+  env?: Readonly<Record<string, string>>;
+  /** Largest stdout accepted, in bytes. Default 256 MiB. */
+  outputLimitBytes?: number;
+  /** TCP connect + handshake timeout. Default 10 s. */
+  connectTimeoutMs?: number;
+  logger?: SlurmLogger;
+}
+
+export interface ResolvedSshTransportOptions {
+  host: string;
+  port: number;
+  username: string;
+  privateKeyPath: string | undefined;
+  agent: string | undefined;
+  knownHostsPath: string;
+  insecureSkipHostKeyCheck: boolean;
+  env: Readonly<Record<string, string>>;
+  outputLimitBytes: number;
+  connectTimeoutMs: number;
+  logger: SlurmLogger;
+}
+
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path;
+}
+
+export function resolveSshTransportOptions(o: SshTransportOptions): ResolvedSshTransportOptions {
+  return {
+    host: o.host,
+    port: o.port ?? 22,
+    username: o.username,
+    privateKeyPath: o.privateKeyPath === undefined ? undefined : expandHome(o.privateKeyPath),
+    agent: o.agent ?? process.env['SSH_AUTH_SOCK'],
+    knownHostsPath: expandHome(o.knownHostsPath ?? '~/.ssh/known_hosts'),
+    insecureSkipHostKeyCheck: o.insecureSkipHostKeyCheck ?? false,
+    env: o.env ?? {},
+    outputLimitBytes: o.outputLimitBytes ?? 256 * 1024 * 1024,
+    connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+    logger: o.logger ?? silentLogger,
+  };
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ECONNRESET',
+]);
+
+/**
+ * Runs Slurm programs on a remote host over ssh (node-ssh). The server's host key is checked against
+ * known_hosts before anything is sent; every word of the command, environment included, is quoted
+ * for the remote POSIX shell. One connection is opened lazily and reused; `close()` ends it.
+ */
+export class SshTransport implements CliTransport {
+  readonly name = 'ssh';
+  readonly protocol = 'cli' as const;
+  readonly #o: ResolvedSshTransportOptions;
+  #connecting: Promise<NodeSSH> | undefined;
+
+  constructor(options: SshTransportOptions) {
+    this.#o = resolveSshTransportOptions(options);
+    if (this.#o.insecureSkipHostKeyCheck) {
+      this.#o.logger.warn(
+        { host: this.#o.host, port: this.#o.port },
+        'INSECURE: ssh host key checking is OFF (insecureSkipHostKeyCheck); anyone on the path can impersonate this host. Use only for throwaway test hosts.',
+      );
+    }
+  }
+
+  async send(request: CliRequest, context: SendContext): Promise<CliResponse> {
+    const ssh = await this.#connection(context);
+    const command = remoteCommandLine(request.program, request.args, {
+      ...this.#o.env,
+      ...(request.env ?? {}),
+    });
+    const limit = this.#o.outputLimitBytes;
+    let received = 0;
+    let channel: { close(): void } | undefined;
+    let tooLarge = false;
+    const onAbort = (): void => channel?.close();
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await ssh.execCommand(command, {
+        noTrim: true,
+        onChannel: (c) => {
+          channel = c;
+          if (context.signal.aborted) c.close();
+        },
+        onStdout: (chunk) => {
+          received += chunk.length;
+          if (received > limit && !tooLarge) {
+            tooLarge = true;
+            channel?.close();
+          }
+        },
+      });
+      if (context.signal.aborted) throw abortReason(context);
+      if (tooLarge) {
+        throw new MalformedOutputError(
+          {
+            reason: 'too-large',
+            record: result.stdout.slice(0, 300),
+            detail: `output exceeded the limit of ${limit} bytes; narrow the query or raise the limit`,
+          },
+          { transport: this.name, operation: context.operation },
+        );
+      }
+      return { protocol: 'cli', stdout: result.stdout, stderr: result.stderr, exitCode: result.code };
+    } catch (error) {
+      if (error instanceof SlurmError) throw error;
+      if (context.signal.aborted) throw abortReason(context);
+      // The connection broke mid-command: drop it so the next call reconnects.
+      this.#drop();
+      throw new HostUnreachableError(
+        this.#o.host,
+        this.#o.port,
+        `connection lost while running ${request.program}`,
+        {
+          transport: this.name,
+          operation: context.operation,
+          cause: error,
+        },
+      );
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#connecting;
+    this.#connecting = undefined;
+    if (pending === undefined) return;
+    try {
+      (await pending).dispose();
+    } catch {
+      // It never connected; nothing to close.
+    }
+  }
+
+  #drop(): void {
+    const pending = this.#connecting;
+    this.#connecting = undefined;
+    pending?.then((s) => s.dispose()).catch(() => undefined);
+  }
+
+  #connection(context: SendContext): Promise<NodeSSH> {
+    if (this.#connecting === undefined) {
+      const attempt = this.#connect(context);
+      this.#connecting = attempt;
+      attempt.catch(() => {
+        if (this.#connecting === attempt) this.#connecting = undefined;
+      });
+    }
+    return this.#connecting;
+  }
+
+  async #connect(context: SendContext): Promise<NodeSSH> {
+    const o = this.#o;
+    const errorOptions = { transport: this.name, operation: context.operation };
+    const entries = o.insecureSkipHostKeyCheck ? [] : parseKnownHosts(await this.#readKnownHosts(context));
+    let hostKeyProblem: { verdict: Exclude<HostKeyVerdict, 'match'>; fingerprint: string } | undefined;
+    const ssh = new NodeSSH();
+    let privateKey: string | undefined;
+    if (o.privateKeyPath !== undefined) {
+      try {
+        privateKey = await readFile(o.privateKeyPath, 'utf8');
+      } catch (cause) {
+        throw new AuthRefusedError(
+          'ssh publickey',
+          `cannot read the private key file ${o.privateKeyPath}: check the path and its permissions`,
+          {
+            ...errorOptions,
+            cause,
+          },
+        );
+      }
+    }
+    const config: Parameters<NodeSSH['connect']>[0] = {
+      host: o.host,
+      port: o.port,
+      username: o.username,
+      readyTimeout: o.connectTimeoutMs,
+      hostVerifier: (key: Buffer): boolean => {
+        if (o.insecureSkipHostKeyCheck) return true;
+        const verdict = checkHostKey(entries, o.host, o.port, key);
+        if (verdict === 'match') return true;
+        hostKeyProblem = { verdict, fingerprint: fingerprint(key) };
+        return false;
+      },
+    };
+    if (privateKey !== undefined) config.privateKey = privateKey;
+    else if (o.agent !== undefined) config.agent = o.agent;
+    else {
+      throw new AuthRefusedError(
+        'ssh',
+        'no private key configured and no ssh agent ($SSH_AUTH_SOCK): set slurm.ssh.privateKeyPath or start an agent',
+        errorOptions,
+      );
+    }
+    const onAbort = (): void => ssh.connection?.end();
+    context.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await ssh.connect(config);
+      return ssh;
+    } catch (cause) {
+      ssh.dispose();
+      if (context.signal.aborted) throw abortReason(context);
+      if (hostKeyProblem !== undefined) {
+        throw new HostKeyError(
+          {
+            host: o.host,
+            port: o.port,
+            reason: hostKeyProblem.verdict,
+            fingerprint: hostKeyProblem.fingerprint,
+            knownHostsPath: o.knownHostsPath,
+          },
+          { ...errorOptions, cause },
+        );
+      }
+      const e = cause as { code?: unknown; level?: unknown; message?: unknown };
+      const message = typeof e.message === 'string' ? e.message : String(cause);
+      if (e.level === 'client-authentication' || /authentication methods failed/i.test(message)) {
+        throw new AuthRefusedError(
+          'ssh publickey',
+          `${o.username}@${o.host}:${o.port} refused the ${privateKey !== undefined ? `key ${o.privateKeyPath ?? ''}` : 'agent keys'}: check that its public key is in ~${o.username}/.ssh/authorized_keys there`,
+          { ...errorOptions, cause },
+        );
+      }
+      if (
+        (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) ||
+        /timed out|handshake/i.test(message)
+      ) {
+        throw new HostUnreachableError(o.host, o.port, typeof e.code === 'string' ? e.code : message, {
+          ...errorOptions,
+          cause,
+        });
+      }
+      throw new HostUnreachableError(o.host, o.port, message, { ...errorOptions, cause });
+    } finally {
+      context.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #readKnownHosts(context: SendContext): Promise<string> {
+    try {
+      return await readFile(this.#o.knownHostsPath, 'utf8');
+    } catch {
+      // No file: every host is unknown, which the verifier reports with the fingerprint to add.
+      context.signal.throwIfAborted();
+      return '';
+    }
+  }
+}
+
+function abortReason(context: SendContext): Error {
+  const reason: unknown = context.signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new SlurmTimeoutError('ssh command', 0, { transport: 'ssh', operation: context.operation });
+}
