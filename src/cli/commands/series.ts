@@ -1,0 +1,276 @@
+import { existsSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import type { Argv, CommandModule } from 'yargs';
+import type { SwfProgress } from '../../collect/swf.js';
+import { parseStep } from '../../series/calendar.js';
+import { SeriesError } from '../../series/errors.js';
+import { seriesFromStore } from '../../series/from-store.js';
+import { seriesFromTrace } from '../../series/from-traces.js';
+import type { PoolInfo } from '../../series/build.js';
+import type { PoolSeries } from '../../series/types.js';
+import { StoreQueryError } from '../../store/errors.js';
+import { openEmbeddedStore } from '../../store/sqlite.js';
+import { configFor, output, table } from '../context.js';
+import type { GlobalArgs } from '../context.js';
+
+interface SeriesArgs extends GlobalArgs {
+  swf: string | undefined;
+  'alibaba-gpu': string | undefined;
+  nodes: string | undefined;
+  start: string | undefined;
+  store: string | undefined;
+  source: string | undefined;
+  pool: string | undefined;
+  step: string;
+  tz: string | undefined;
+  from: string | undefined;
+  to: string | undefined;
+}
+
+/** What the command computed, before rendering. */
+interface SeriesOutcome {
+  origin: string;
+  timeZone: string;
+  jobs: number;
+  skipped: number;
+  pools: readonly PoolInfo[];
+  series: readonly PoolSeries[];
+}
+
+function isoSeconds(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new SeriesError('bad-range', `--${name} ${JSON.stringify(text)} is not an ISO 8601 date-time`);
+  return ms / 1000;
+}
+
+function isoUtc(tS: number): string {
+  return new Date(tS * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** Six decimals are plenty for means of CPU, GPU and MiB counts and keep the JSON readable. */
+function plain(values: Float64Array): number[] {
+  return Array.from(values, (v) => Math.round(v * 1e6) / 1e6);
+}
+
+function mean(values: Float64Array | undefined): number {
+  if (values === undefined || values.length === 0) return 0;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+function peak(values: Float64Array | undefined): number {
+  let max = 0;
+  for (const v of values ?? []) if (v > max) max = v;
+  return max;
+}
+
+function fixed(value: number): string {
+  return value.toFixed(value >= 100 ? 0 : 2);
+}
+
+function progressReporter(enabled: boolean): { onProgress?: (p: SwfProgress) => void; stop(): void } {
+  if (!enabled) return { stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    { format: 'reading {bar} {percentage}% | {jobs} jobs', stream: process.stderr, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress: (p) => {
+      if (!started) {
+        bar.start(p.totalBytes, 0, { jobs: 0 });
+        started = true;
+      }
+      bar.update(p.bytesRead, { jobs: p.jobs });
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
+  const stepS = parseStep(args.step);
+  const startS = isoSeconds('from', args.from);
+  const endS = isoSeconds('to', args.to);
+  const common = {
+    stepS,
+    ...(args.pool === undefined ? {} : { pool: args.pool }),
+    ...(startS === undefined ? {} : { startS }),
+    ...(endS === undefined ? {} : { endS }),
+  };
+  if (args.store !== undefined) {
+    const config = await configFor(args);
+    const path = args.store === '' ? config.store.path : args.store;
+    // Opening a missing file would create an empty store; a typo should be an error instead.
+    if (!existsSync(path)) {
+      throw new StoreQueryError(
+        `no history store at ${path}; import or collect jobs first, or check --store`,
+        {
+          target: `embedded ${path}`,
+        },
+      );
+    }
+    const store = openEmbeddedStore(path);
+    try {
+      const timeZone = args.tz ?? config.timeZone;
+      const result = await seriesFromStore(store, {
+        ...common,
+        timeZone,
+        ...(args.source === undefined ? {} : { source: args.source }),
+      });
+      return { origin: store.description, timeZone, skipped: 0, ...result };
+    } finally {
+      await store.close();
+    }
+  }
+  const progress = progressReporter(process.stderr.isTTY === true && args.swf !== undefined);
+  try {
+    const source =
+      args.swf !== undefined
+        ? { kind: 'swf' as const, path: args.swf }
+        : {
+            kind: 'alibaba-gpu' as const,
+            podsPath: args['alibaba-gpu'] ?? '',
+            start: args.start ?? '',
+            ...(args.nodes === undefined ? {} : { nodesPath: args.nodes }),
+          };
+    const result = await seriesFromTrace(source, {
+      ...common,
+      ...(args.tz === undefined ? {} : { timeZone: args.tz }),
+      ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+    });
+    return { origin: result.source, ...result };
+  } finally {
+    progress.stop();
+  }
+}
+
+function render(args: SeriesArgs, outcome: SeriesOutcome): void {
+  const first = outcome.series[0];
+  if (args.pool !== undefined) {
+    const s = first;
+    if (s === undefined) throw new Error(`no series for pool ${args.pool}`);
+    const json = {
+      pool: s.pool,
+      step_s: s.stepS,
+      start: isoUtc(s.startS),
+      values: Object.fromEntries(Object.entries(s.values).map(([name, v]) => [name, plain(v)])),
+    };
+    output(args, json, () => {
+      const length = s.values['arrivals']?.length ?? 0;
+      const rows = Object.entries(s.values).map(([name, v]) => [name, fixed(mean(v)), fixed(peak(v))]);
+      return [
+        `${s.pool}: ${length} buckets of ${s.stepS} s from ${isoUtc(s.startS)} (${outcome.timeZone})`,
+        table(['series', 'mean', 'peak'], rows),
+      ].join('\n');
+    });
+    return;
+  }
+  const byPool = new Map(outcome.series.map((s) => [s.pool, s]));
+  const hasGpu = first?.values['demand_gpu'] !== undefined;
+  const pools = outcome.pools.map((p) => {
+    const v = byPool.get(p.pool)?.values ?? {};
+    return {
+      pool: p.pool,
+      jobs: p.jobs,
+      mean_demand_cpu: mean(v['demand_cpu']),
+      peak_demand_cpu: peak(v['demand_cpu']),
+      mean_pending_cpu: mean(v['pending_cpu']),
+      ...(hasGpu ? { mean_demand_gpu: mean(v['demand_gpu']), peak_demand_gpu: peak(v['demand_gpu']) } : {}),
+    };
+  });
+  const json = {
+    source: outcome.origin,
+    jobs: outcome.jobs,
+    skipped: outcome.skipped,
+    step_s: first?.stepS ?? parseStep(args.step),
+    start: first === undefined ? null : isoUtc(first.startS),
+    time_zone: outcome.timeZone,
+    pools,
+  };
+  output(args, json, () => {
+    const headers = ['pool', 'jobs', 'mean demand cpu', 'peak demand cpu', 'mean pending cpu'];
+    if (hasGpu) headers.push('mean demand gpu', 'peak demand gpu');
+    const rows = pools.map((p) => [
+      p.pool,
+      p.jobs,
+      fixed(p.mean_demand_cpu),
+      fixed(p.peak_demand_cpu),
+      fixed(p.mean_pending_cpu),
+      ...(p.mean_demand_gpu === undefined ? [] : [fixed(p.mean_demand_gpu), fixed(p.peak_demand_gpu ?? 0)]),
+    ]);
+    const skipped = outcome.skipped > 0 ? `, ${outcome.skipped} malformed lines skipped` : '';
+    return [
+      `${outcome.origin}: ${outcome.jobs} jobs${skipped}, ${pools.length} pools. Pick one with --pool.`,
+      table(headers, rows),
+    ].join('\n');
+  });
+}
+
+/**
+ * What is wrong with the arguments, or null. A returned message (not a throw) is what yargs treats as a
+ * usage error (exit 2).
+ */
+function argsProblem(args: {
+  swf?: string | undefined;
+  'alibaba-gpu'?: string | undefined;
+  store?: string | undefined;
+  step: string;
+  from?: string | undefined;
+  to?: string | undefined;
+  start?: string | undefined;
+}): string | null {
+  const sources = [args.swf, args['alibaba-gpu'], args.store].filter((s) => s !== undefined).length;
+  if (sources !== 1) return 'give exactly one of --swf FILE, --alibaba-gpu PODS --start ISO, or --store';
+  if (args['alibaba-gpu'] !== undefined && args.start === undefined) return '--alibaba-gpu needs --start ISO';
+  try {
+    parseStep(args.step);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  for (const name of ['from', 'to', 'start'] as const) {
+    const text = args[name];
+    if (text !== undefined && Number.isNaN(Date.parse(text))) {
+      return `--${name} ${JSON.stringify(text)} is not an ISO 8601 date-time`;
+    }
+  }
+  return null;
+}
+
+/** `slurmcast series`: demand series per pool from a workload log or the history store. */
+export const seriesCommand: CommandModule<GlobalArgs, SeriesArgs> = {
+  command: 'series',
+  describe: 'Build demand series (demand, running, pending, arrivals) per pool from a log or the store',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .option('swf', { type: 'string', describe: 'SWF workload log (plain or .gz)' })
+      .option('alibaba-gpu', {
+        type: 'string',
+        describe: 'Alibaba GPU trace v2023 pod list (CSV, plain or .gz)',
+      })
+      .option('nodes', { type: 'string', describe: 'Alibaba node list (with --alibaba-gpu)' })
+      .option('start', { type: 'string', describe: 'ISO instant that the Alibaba trace time 0 stands for' })
+      .option('store', {
+        type: 'string',
+        describe: 'Embedded history store file (no value: the configured store.path)',
+      })
+      .option('source', {
+        type: 'string',
+        describe: 'With --store: only jobs of this source, e.g. slurm:lab',
+      })
+      .option('pool', { type: 'string', describe: 'Print this pool’s series; without it, list the pools' })
+      .option('step', { type: 'string', default: '1h', describe: 'Bucket length: 300s, 5m, 1h, 1d' })
+      .option('tz', { type: 'string', describe: 'IANA time zone for calendar features (default: the log’s)' })
+      .option('from', { type: 'string', describe: 'First bucket start (ISO); default the first submit' })
+      .option('to', { type: 'string', describe: 'End of the last bucket (ISO); default after the last job' })
+      .check((argv) => argsProblem(argv) ?? true) as unknown as Argv<SeriesArgs>,
+  handler: async (args) => {
+    // The check above already reported the problem; never act on arguments it rejected.
+    if (argsProblem(args) !== null) return;
+    render(args, await computeSeries(args));
+  },
+};
