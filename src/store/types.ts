@@ -1,0 +1,137 @@
+import type { JobRecord } from '../collect/job-record.js';
+
+/**
+ * Which jobs a query returns. Every filter is optional; the time range compares whole seconds of
+ * `submitS` (`submittedFromS ≤ ⌊submitS⌋ < submittedBeforeS` after rounding the bounds up), which
+ * is what every store can answer exactly.
+ */
+export interface JobQuery {
+  source?: string;
+  partition?: string;
+  /** Inclusive lower bound on the submit time, Unix seconds. */
+  submittedFromS?: number;
+  /** Exclusive upper bound on the submit time, Unix seconds. */
+  submittedBeforeS?: number;
+  /** Records per yielded batch; default 10,000. */
+  batchSize?: number;
+}
+
+/** The outcome of `upsertJobs`. */
+export interface UpsertResult {
+  /** Records handed to the store (new or updated; re-writing an unchanged job counts too). */
+  written: number;
+}
+
+/** Job states a queue snapshot counts. */
+export const QueueStates = ['PENDING', 'RUNNING'] as const;
+export type QueueState = (typeof QueueStates)[number];
+
+/** Demand of one pool in one state at the snapshot time: the sums over its jobs. */
+export interface QueueDemand {
+  partition: string;
+  gpuType: string | null;
+  /** Node features the jobs asked for, sorted (part of the pool's identity). */
+  features: readonly string[];
+  state: QueueState;
+  jobCount: number;
+  cpuCount: number;
+  gpuCount: number;
+  memMiB: number;
+  nodeCount: number;
+}
+
+/** Pending and running demand by pool at one instant. */
+export interface QueueSnapshot {
+  source: string;
+  /** Unix seconds, millisecond resolution. */
+  atS: number;
+  entries: readonly QueueDemand[];
+}
+
+/** Power states, as Slurm's power-saving flags describe them. */
+export const PowerStates = ['ON', 'POWERED_DOWN', 'POWERING_UP', 'POWERING_DOWN'] as const;
+export type PowerState = (typeof PowerStates)[number];
+
+/** One node at the snapshot time. */
+export interface NodeStatus {
+  name: string;
+  /** Slurm's base state: IDLE, MIXED, ALLOCATED, DOWN, … */
+  state: string;
+  /** The other state flags (DRAIN, CLOUD, NOT_RESPONDING, …), sorted; power flags are in `powerState`. */
+  flags: readonly string[];
+  powerState: PowerState;
+  partitions: readonly string[];
+  cpuCount: number;
+  allocCpuCount: number;
+  memMiB: number;
+  allocMemMiB: number;
+  gpuCount: number;
+  gpuType: string | null;
+  features: readonly string[];
+}
+
+/** The state of every node at one instant. */
+export interface NodeSnapshot {
+  source: string;
+  /** Unix seconds, millisecond resolution. */
+  atS: number;
+  nodes: readonly NodeStatus[];
+}
+
+/** Which snapshots to read: one source, `fromS ≤ atS < beforeS`. */
+export interface SnapshotQuery {
+  source: string;
+  fromS?: number;
+  beforeS?: number;
+}
+
+/**
+ * Everything Slurmcast keeps about a cluster's past: job records, queue and node snapshots, and a
+ * watermark per source telling the collector where it stopped. Implementations: the embedded SQLite
+ * store (default), InfluxDB 1.x, and an in-memory fake; all pass `test/contract/store.contract.ts`.
+ *
+ * Jobs are keyed by `(source, jobId)`: upserting a job again replaces it, so a job that moves from
+ * pending to running to completed stays one record, and re-importing a file changes nothing.
+ */
+export interface HistoryStore {
+  /** Short description for messages, e.g. `embedded .slurmcast/history.db`. */
+  readonly description: string;
+  /**
+   * Inserts or replaces the records (by `(source, jobId)`). When the promise resolves the records
+   * are durable (committed, acknowledged by the server, or spooled and fsync'd).
+   * @throws {StoreError} `StoreUnreachableError`, `StoreWriteRefusedError`, `StoreBusyError`.
+   */
+  upsertJobs(records: readonly JobRecord[]): Promise<UpsertResult>;
+  /**
+   * Streams matching jobs in batches, ordered by submit second.
+   * @throws {StoreError} when the store cannot be read.
+   */
+  jobs(query?: JobQuery): AsyncIterable<readonly JobRecord[]>;
+  /** Counts matching jobs. @throws {StoreError} when the store cannot be read. */
+  countJobs(query?: JobQuery): Promise<number>;
+  /** Stores a queue snapshot; storing the same snapshot again changes nothing. */
+  putQueueSnapshot(snapshot: QueueSnapshot): Promise<void>;
+  /** Queue snapshots of one source, ordered by time. */
+  queueSnapshots(query: SnapshotQuery): Promise<QueueSnapshot[]>;
+  /** Stores a node snapshot; storing the same snapshot again changes nothing. */
+  putNodeSnapshot(snapshot: NodeSnapshot): Promise<void>;
+  /** Node snapshots of one source, ordered by time. */
+  nodeSnapshots(query: SnapshotQuery): Promise<NodeSnapshot[]>;
+  /** Where collection of `source` stopped (Unix seconds), or null if it never ran. */
+  watermark(source: string): Promise<number | null>;
+  /** Records where collection of `source` stopped. Call only after the data before it is durable. */
+  setWatermark(source: string, atS: number): Promise<void>;
+  /** Releases files and connections; the store cannot be used afterwards. */
+  close(): Promise<void>;
+}
+
+/** Rounds a query's bounds to whole seconds, as every store compares them (see `JobQuery`). */
+export function wholeSecondBounds(query: JobQuery): { fromS: number; beforeS: number } {
+  return {
+    fromS: query.submittedFromS === undefined ? -Infinity : Math.ceil(query.submittedFromS),
+    beforeS: query.submittedBeforeS === undefined ? Infinity : Math.ceil(query.submittedBeforeS),
+  };
+}
+
+/** Default records per batch for `jobs()`. */
+export const DEFAULT_JOB_BATCH = 10_000;

@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfluxDB } from 'influx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListJobHistory, clientFromConfig, type SlurmClient } from '../../../sdk/index.js';
+import { collect, slurmClusterReader } from '../../../src/collect/collector.js';
+import type { JobRecord } from '../../../src/collect/job-record.js';
+import { jobRecordFromSlurm } from '../../../src/collect/slurm-mapping.js';
+import { resolveConfig } from '../../../src/config/load.js';
+import { systemClock } from '../../../src/shared/clock.js';
+import { createStore } from '../../../src/store/create.js';
+import type { HistoryStore } from '../../../src/store/types.js';
+import { runCli } from '../../unit/cli/cli.js';
+import { loadLab, runSlurm, sbatch, waitForJobState } from '../lab.js';
+
+const SOURCE = 'slurm:lab';
+
+async function storedJobs(store: HistoryStore, ids: readonly string[]): Promise<JobRecord[]> {
+  const wanted = new Set(ids);
+  const out: JobRecord[] = [];
+  for await (const batch of store.jobs({ source: SOURCE }))
+    out.push(...batch.filter((r) => wanted.has(r.jobId)));
+  return out.sort((a, b) => Number(a.jobId) - Number(b.jobId));
+}
+
+/** Accounting lags slurmctld by a moment: waits until sacct itself shows every job in the given state. */
+async function waitForSacct(
+  client: SlurmClient,
+  sinceS: number,
+  want: ReadonlyMap<number, string>,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const jobs = await client.send(new ListJobHistory({ startEpochS: sinceS, jobIds: [...want.keys()] }));
+    if ([...want].every(([id, state]) => jobs.some((j) => j.id.raw === id && j.state === state))) return;
+    if (Date.now() > deadline) throw new Error(`sacct never showed ${JSON.stringify([...want])}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+describe('slurmcast collect against the real lab', () => {
+  const lab = loadLab();
+  const dir = mkdtempSync(join(tmpdir(), 'slurmcast-collect-'));
+  const database = `collect_${randomBytes(5).toString('hex')}`;
+  const config = resolveConfig({
+    cluster: 'lab',
+    slurm: { transport: 'local', env: lab.env },
+    store: { kind: 'embedded', path: join(dir, 'history.db'), spoolDir: join(dir, 'spool') },
+  });
+  const influxConfig = {
+    ...config.store,
+    kind: 'influx' as const,
+    spoolDir: join(dir, 'influx-spool'),
+    influx: {
+      host: lab.influx.host,
+      port: lab.influx.port,
+      database,
+      passwordEnv: 'NO_SUCH_VAR',
+      timeoutS: 10,
+      movedJobLookbackS: 86_400,
+    },
+  };
+  let client: SlurmClient;
+  const ids: Record<'cpu' | 'gpu' | 'failing' | 'cancelled', number> = {
+    cpu: 0,
+    gpu: 0,
+    failing: 0,
+    cancelled: 0,
+  };
+  let submittedAtS = 0;
+
+  beforeAll(async () => {
+    client = clientFromConfig(config.slurm);
+    submittedAtS = Math.floor(Date.now() / 1000) - 5;
+    ids.cpu = await sbatch(
+      ['-p', 'cpu', '-J', 'collect-cpu', '-n', '2', '-t', '5'],
+      '#!/bin/sh\nsleep 1\necho ok\n',
+    );
+    ids.gpu = await sbatch(
+      ['-p', 'gpu', '-J', 'collect-gpu', '--gres=gpu:a100:2', '-t', '5'],
+      '#!/bin/sh\nsleep 1\n',
+    );
+    ids.failing = await sbatch(['-p', 'cpu', '-J', 'collect-fail', '-t', '5'], '#!/bin/sh\nexit 3\n');
+    ids.cancelled = await sbatch(
+      ['-p', 'cpu', '-J', 'collect-cancel;$(touch /tmp/pwned)', '-t', '10'],
+      '#!/bin/sh\nsleep 300\n',
+    );
+    await waitForJobState(ids.cancelled, ['RUNNING'], 60_000);
+    await waitForJobState(ids.cpu, ['COMPLETED'], 60_000);
+    await waitForJobState(ids.gpu, ['COMPLETED'], 60_000);
+    await waitForJobState(ids.failing, ['FAILED'], 60_000);
+    await waitForSacct(
+      client,
+      submittedAtS - 60,
+      new Map([
+        [ids.cpu, 'COMPLETED'],
+        [ids.gpu, 'COMPLETED'],
+        [ids.failing, 'FAILED'],
+        [ids.cancelled, 'RUNNING'],
+      ]),
+    );
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await new InfluxDB({ host: lab.influx.host, port: lab.influx.port })
+      .dropDatabase(database)
+      .catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('collects CPU and GPU jobs (one failing, one cancelled) into InfluxDB and the embedded store, each once, equal to sacct', async () => {
+    const all = Object.values(ids).map(String);
+    const run = async (storeConfig: typeof config.store): Promise<void> => {
+      const store = await createStore(storeConfig);
+      try {
+        await collect(slurmClusterReader(client), store, {
+          source: SOURCE,
+          clock: systemClock,
+          lockDir: storeConfig.spoolDir,
+          sinceS: submittedAtS - 60,
+        });
+      } finally {
+        await store.close();
+      }
+    };
+    // First run while the long job is still running: it is stored as RUNNING.
+    await run(config.store);
+    await run(influxConfig);
+    for (const storeConfig of [config.store, influxConfig]) {
+      const store = await createStore(storeConfig);
+      const [running] = await storedJobs(store, [String(ids.cancelled)]);
+      expect(running?.state).toBe('RUNNING');
+      await store.close();
+    }
+
+    await runSlurm('scancel', [String(ids.cancelled)]);
+    await waitForJobState(ids.cancelled, ['CANCELLED'], 60_000);
+    await waitForSacct(client, submittedAtS - 60, new Map([[ids.cancelled, 'CANCELLED']]));
+    // Twice more each, once through the CLI: running collect again stores nothing twice.
+    const configFile = join(dir, 'slurmcast.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({ cluster: 'lab', slurm: { transport: 'local', env: lab.env }, store: config.store }),
+    );
+    const cli = await runCli([
+      'collect',
+      '--json',
+      '--config',
+      configFile,
+      '--since',
+      new Date((submittedAtS - 60) * 1000).toISOString(),
+    ]);
+    expect(cli.stderr).toBe('');
+    expect(cli.code).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ source: SOURCE, nodes: lab.nodes.length });
+    await run(config.store);
+    await run(influxConfig);
+    await run(influxConfig);
+
+    const sacct = (
+      await client.send(new ListJobHistory({ startEpochS: submittedAtS - 60, jobIds: Object.values(ids) }))
+    )
+      .map((job) => jobRecordFromSlurm(job, SOURCE))
+      .sort((a, b) => Number(a.jobId) - Number(b.jobId));
+    expect(sacct.map((r) => r.jobId)).toEqual(all);
+    const byId = new Map(sacct.map((r) => [Number(r.jobId), r]));
+    expect(byId.get(ids.cpu)).toMatchObject({
+      state: 'COMPLETED',
+      exitCode: 0,
+      cpuCount: 2,
+      gpuCount: 0,
+      gpuType: null,
+      partition: 'cpu',
+    });
+    expect(byId.get(ids.gpu)).toMatchObject({
+      state: 'COMPLETED',
+      gpuCount: 2,
+      gpuType: 'a100',
+      partition: 'gpu',
+    });
+    expect(byId.get(ids.failing)).toMatchObject({ state: 'FAILED', exitCode: 3 });
+    expect(byId.get(ids.cancelled)).toMatchObject({
+      state: 'CANCELLED',
+      name: 'collect-cancel;$(touch /tmp/pwned)',
+    });
+
+    // sacct's own text output, independently of the SDK: states and GPU allocation agree.
+    const { stdout } = await runSlurm('sacct', [
+      '-n',
+      '-X',
+      '-P',
+      '-o',
+      'JobIDRaw,State,AllocTRES',
+      '-j',
+      all.join(','),
+    ]);
+    for (const line of stdout.trim().split('\n')) {
+      const [raw = '', state = '', tres = ''] = line.split('|');
+      expect(byId.get(Number(raw))?.state).toBe(state.split(' ')[0]);
+      if (Number(raw) === ids.gpu) expect(tres).toContain('gres/gpu:a100=2');
+    }
+
+    for (const storeConfig of [config.store, influxConfig]) {
+      const store = await createStore(storeConfig);
+      try {
+        expect(await storedJobs(store, all)).toEqual(sacct);
+        // Every job of the source exactly once: as many records as distinct ids.
+        const everything: string[] = [];
+        for await (const batch of store.jobs({ source: SOURCE }))
+          everything.push(...batch.map((r) => r.jobId));
+        expect(new Set(everything).size).toBe(everything.length);
+        expect(await store.countJobs({ source: SOURCE })).toBe(everything.length);
+        expect((await store.nodeSnapshots({ source: SOURCE })).length).toBeGreaterThanOrEqual(2);
+        expect((await store.queueSnapshots({ source: SOURCE })).length).toBeGreaterThanOrEqual(2);
+        expect(await store.watermark(SOURCE)).toBeGreaterThan(submittedAtS);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ListJobHistory, clientFromConfig, type SlurmClient } from '../../../sdk/index.js';
+import { collect, slurmClusterReader } from '../../../src/collect/collector.js';
+import { resolveConfig } from '../../../src/config/load.js';
+import { systemClock } from '../../../src/shared/clock.js';
+import { createStore, spoolStatus } from '../../../src/store/create.js';
+import type { HistoryStore } from '../../../src/store/types.js';
+import { loadLab, sbatch, waitForJobState } from '../lab.js';
+import { privateInfluxd, type PrivateInfluxd } from './influxd.js';
+
+const SOURCE = 'slurm:lab';
+
+async function jobIds(store: HistoryStore): Promise<string[]> {
+  const out: string[] = [];
+  for await (const batch of store.jobs({ source: SOURCE })) out.push(...batch.map((r) => r.jobId));
+  return out;
+}
+
+// A dedicated influxd (never the lab's shared one) is stopped in the middle of a collect.
+describe('collect while InfluxDB goes down', () => {
+  const lab = loadLab();
+  const dir = mkdtempSync(join(tmpdir(), 'slurmcast-fault-'));
+  let influxd: PrivateInfluxd;
+  let client: SlurmClient;
+  const submitted: number[] = [];
+  let sinceS = 0;
+
+  beforeAll(async () => {
+    influxd = await privateInfluxd(join(dir, 'influxd'));
+    await influxd.start();
+    client = clientFromConfig({ transport: 'local', env: lab.env });
+    sinceS = Math.floor(Date.now() / 1000) - 60;
+    for (let i = 0; i < 6; i += 1) {
+      submitted.push(await sbatch(['-p', 'cpu', '-J', `fault-${i}`, '-t', '5'], '#!/bin/sh\ntrue\n'));
+    }
+    for (const id of submitted) await waitForJobState(id, ['COMPLETED'], 60_000);
+  });
+
+  afterAll(async () => {
+    await influxd.stop();
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('spools what the stopped server could not take and replays it next run: every job exactly once', async () => {
+    const config = resolveConfig({
+      store: {
+        kind: 'influx',
+        spoolDir: join(dir, 'spool'),
+        influx: { host: influxd.host, port: influxd.port, database: 'fault', timeoutS: 5 },
+      },
+    });
+    const expected = (await client.send(new ListJobHistory({ startEpochS: sinceS }))).map((j) =>
+      String(j.id.raw),
+    );
+    expect(expected.length).toBeGreaterThanOrEqual(submitted.length);
+
+    const first = await createStore(config.store);
+    let batches = 0;
+    const result = await collect(slurmClusterReader(client), first, {
+      source: SOURCE,
+      clock: systemClock,
+      lockDir: config.store.spoolDir,
+      sinceS,
+      batchSize: 2,
+      onBatch: async () => {
+        batches += 1;
+        if (batches === 1) await influxd.stop(); // the server dies after the first batch is in
+      },
+    });
+    await first.close();
+    expect(result.jobs).toBe(expected.length);
+    expect(result.spool).toMatchObject({ pending: true });
+    expect(result.spool?.spooled).toBeGreaterThanOrEqual(2);
+    expect(existsSync(join(config.store.spoolDir, 'spool.jsonl'))).toBe(true);
+
+    await influxd.start();
+    const second = await createStore(config.store);
+    expect(spoolStatus(second)).toMatchObject({ pending: false });
+    expect(spoolStatus(second)?.replayed).toBe(result.spool?.spooled);
+    const again = await collect(slurmClusterReader(client), second, {
+      source: SOURCE,
+      clock: systemClock,
+      lockDir: config.store.spoolDir,
+    });
+    expect(again.spool).toMatchObject({ pending: false, spooled: 0 });
+    const ids = await jobIds(second);
+    expect(ids.length).toBe(new Set(ids).size);
+    expect([...ids].sort()).toEqual([...new Set([...expected, ...ids])].sort());
+    for (const id of expected) expect(ids.filter((x) => x === id)).toHaveLength(1);
+    expect(await second.countJobs({ source: SOURCE })).toBe(ids.length);
+    expect(await second.watermark(SOURCE)).toBe(again.watermarkS);
+    expect(existsSync(join(config.store.spoolDir, 'spool.jsonl'))).toBe(false);
+    await second.close();
+  });
+});
