@@ -34,3 +34,32 @@ export interface ForecastModel {
   readonly name: string;
   fit(series: SeriesInput): FittedModel;
 }
+
+export interface CrossValidateOptions {
+  /** Steps forecast from each origin. */
+  horizon: number;
+  /**
+   * Forecast origins, as counts of observations known at the origin (values[0..origin) are history,
+   * values[origin..origin+horizon) are the held-out target). Ascending.
+   */
+  origins: readonly number[];
+  /**
+   * `first`: parameters are fitted once on the history before the first origin and later origins only
+   * condition the fitted model on the longer history (cheap; still no look-ahead). `every`: refit per origin.
+   */
+  refit: 'first' | 'every';
+}
+
+export interface CrossValidation {
+  origins: number[];
+  horizon: number;
+  /** mean[j][h]: forecast from origins[j] for step h + 1. */
+  mean: Float64Array[];
+  /** actual[j][h]: the observed value (NaN where missing or beyond the series). */
+  actual: Float64Array[];
+}
+
+/** The rolling-origin backtest every model offers next to `fit`. */
+export interface CrossValidatingModel extends ForecastModel {
+  crossValidate(series: SeriesInput, options: CrossValidateOptions): CrossValidation;
+}

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import type { JobRecord } from '../../collect/job-record.js';
+import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
+import { predictJobFromHistory, type JobBatches } from '../../forecast/application.js';
+import type { JobPrediction } from '../../forecast/jobs.js';
+import { StoreQueryError } from '../../store/errors.js';
+import { openEmbeddedStore } from '../../store/sqlite.js';
+import type { HistoryStore } from '../../store/types.js';
+import { configFor, output, table } from '../context.js';
+import type { GlobalArgs } from '../context.js';
+
+interface PredictJobArgs extends GlobalArgs {
+  swf: string | undefined;
+  store: string | undefined;
+  source: string | undefined;
+  job: string;
+  tz: string | undefined;
+  seed: number;
+}
+
+async function* storeBatches(store: HistoryStore, source: string | undefined): JobBatches {
+  try {
+    for await (const batch of store.jobs(source === undefined ? {} : { source })) yield batch as JobRecord[];
+  } finally {
+    await store.close();
+  }
+}
+
+async function computePrediction(args: PredictJobArgs): Promise<JobPrediction> {
+  const jobId = String(args.job);
+  if (args.swf !== undefined) {
+    const timeZone = args.tz ?? swfTimeZone(await readSwfHeader(args.swf));
+    return predictJobFromHistory({ jobs: readSwf(args.swf), jobId, timeZone, seed: args.seed });
+  }
+  const config = await configFor(args);
+  const path = args.store === '' || args.store === undefined ? config.store.path : args.store;
+  if (!existsSync(path)) {
+    throw new StoreQueryError(`no history store at ${path}; import or collect jobs first, or check --store`, {
+      target: `embedded ${path}`,
+    });
+  }
+  const jobs = storeBatches(openEmbeddedStore(path), args.source);
+  return predictJobFromHistory({ jobs, jobId, timeZone: args.tz ?? config.timeZone, seed: args.seed });
+}
+
+const argsProblem = (args: Partial<PredictJobArgs>): string | null =>
+  [args.swf, args.store].filter((s) => s !== undefined).length === 1
+    ? null
+    : 'give exactly one of --swf FILE or --store [FILE]';
+
+/** `slurmcast predict-job`: runtime, GPUs used and peak memory of one job, learned from earlier jobs. */
+export const predictJobCommand: CommandModule<GlobalArgs, PredictJobArgs> = {
+  command: 'predict-job',
+  describe: 'Predict a job’s runtime, GPUs used and peak memory from jobs that ended before it was submitted',
+  builder: (yargs: Argv<GlobalArgs>) =>
+    yargs
+      .option('swf', { type: 'string', describe: 'SWF workload log (plain or .gz)' })
+      .option('store', {
+        type: 'string',
+        describe: 'Embedded history store file (no value: the configured store.path)',
+      })
+      .option('source', { type: 'string', describe: 'With --store: only jobs of this source' })
+      .option('job', { type: 'string', demandOption: true, describe: 'Job id' })
+      .option('tz', { type: 'string', describe: 'IANA time zone (default: the log’s, or config timeZone)' })
+      .option('seed', { type: 'number', default: 1, describe: 'Seed for the forests' })
+      .check(
+        (argv) => argsProblem(argv as Partial<PredictJobArgs>) ?? true,
+      ) as unknown as Argv<PredictJobArgs>,
+  handler: async (args) => {
+    if (argsProblem(args) !== null) return;
+    const p = await computePrediction(args);
+    output(args, p, () =>
+      table(
+        [
+          'job',
+          'time limit s',
+          'predicted runtime s',
+          'GPUs',
+          'GPUs used',
+          'mem MiB',
+          'peak mem MiB',
+          'method',
+          'trained on',
+        ],
+        [
+          [
+            p.jobId,
+            p.timeLimitS,
+            Math.round(p.runtimeS),
+            p.gpuCount,
+            p.gpusUsed,
+            p.memMiB,
+            p.peakMemMiB === null ? null : Math.round(p.peakMemMiB),
+            p.method,
+            p.trainedOn,
+          ],
+        ],
+      ),
+    );
+  },
+};

@@ -1,0 +1,70 @@
+import type { SpecModel } from './base.js';
+import { UnknownModelError } from './errors.js';
+import { ensemble } from './models/ensemble.js';
+import { forest } from './models/forest.js';
+import { holtWinters } from './models/holt-winters.js';
+import { lstm, type LstmOptions } from './models/lstm.js';
+import { multiWeekMean, seasonalNaive } from './models/naive.js';
+import { profileAr } from './models/profile-ar.js';
+
+/** Every model `forecastSeries` can select by name. */
+export const ModelNames = [
+  'snaive-daily',
+  'snaive-weekly',
+  'mean-4w',
+  'holt-winters',
+  'profile-ar',
+  'forest',
+  'lstm',
+  'ensemble',
+] as const;
+export type ModelName = (typeof ModelNames)[number];
+
+/**
+ * The candidates tried when none are named. The forest (ml-random-forest trains ~0.3 s per fit) and
+ * the LSTM (seconds per fit) are left out so that a thousand series fit in a minute; name them to try them.
+ */
+export const DefaultModels: readonly ModelName[] = [
+  'snaive-daily',
+  'snaive-weekly',
+  'mean-4w',
+  'holt-winters',
+  'profile-ar',
+  'ensemble',
+];
+
+/** Members of the `ensemble` model. */
+export const EnsembleMembers: readonly ModelName[] = ['profile-ar', 'holt-winters', 'mean-4w'];
+
+export interface ModelFactoryOptions {
+  seed: number;
+  lstm: Omit<LstmOptions, 'seed'>;
+}
+
+/**
+ * Builds a model by name.
+ *
+ * @throws UnknownModelError if `name` is not one of `ModelNames`.
+ */
+export function createModel(name: string, options: ModelFactoryOptions): SpecModel {
+  switch (name) {
+    case 'snaive-daily':
+      return seasonalNaive({ season: 'day' });
+    case 'snaive-weekly':
+      return seasonalNaive({ season: 'week' });
+    case 'mean-4w':
+      return multiWeekMean({ weeks: 4 });
+    case 'holt-winters':
+      return holtWinters();
+    case 'profile-ar':
+      return profileAr();
+    case 'forest':
+      return forest({ seed: options.seed });
+    case 'lstm':
+      return lstm({ ...options.lstm, seed: options.seed });
+    case 'ensemble':
+      return ensemble(EnsembleMembers.map((m) => createModel(m, options)));
+    default:
+      throw new UnknownModelError(name, ModelNames);
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * Forecast benchmark: `npx tsx test/bench/forecast.bench.ts` (not part of the test suite).
+ *
+ * On every log in /work/shared/traces (read in place, never copied): hourly demand_cpu of the log's
+ * largest pool, last 4 weeks held out; weekly origins at horizon 168 h and daily origins (refit every
+ * day) at horizon 24 h; MAE ratios against weekly seasonal naive and the 4-week same-hour mean;
+ * 0.1–0.9 coverage; statsmodels Holt-Winters on the same splits; timing of 1,000 series × 90 days;
+ * LSTM time per series; per-job runtime prediction. Writes its section of docs/benchmarks.md.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { JobRecord } from '../../src/collect/job-record.js';
+import { readSwf, readSwfHeader, swfTimeZone } from '../../src/collect/swf.js';
+import {
+  createModel,
+  forecastSeries,
+  prepareLstmBackend,
+  trainJobPredictor,
+} from '../../src/forecast/index.js';
+import { seriesFromTrace, type TraceSource } from '../../src/series/from-traces.js';
+import type { PoolSeries } from '../../src/series/types.js';
+import { seededRng } from '../../src/shared/rng.js';
+import { systemClock } from '../../src/shared/clock.js';
+
+const TRACES = '/work/shared/traces';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DOC = `${ROOT}docs/benchmarks.md`;
+const WEEK = 168;
+const ALIBABA_START = '2023-01-02T00:00:00Z';
+const quick = process.argv.includes('--quick');
+const WHY = `### Why the misses
+
+- **Alibaba, 168 h.** Demand in the trace's \`default\` pool grows about 40-fold across the trace (weekly mean
+  14 → 540 CPUs over 21 weeks). Everything built on the multi-week profile lags a trend that steep a week
+  ahead, while "last week" and a trended Holt-Winters carry the level. At 24 h the recent-level
+  correction dominates and the chosen model beats all three baselines (0.55 × naive, 0.36 × the 4-week
+  mean, 0.97 × statsmodels). A trend-aware candidate (drift on the profile residual) is the next step.
+- **Curie, 168 h.** On the \`standard\` partition, deviations from the weekly profile (large, irregular
+  jobs) barely last a week, so the learned correction shrinks to almost nothing and the forecast is close
+  to the 4-week mean: below it and below weekly naive, but 0.95 × naive, not ≤ 0.85.
+- **Coverage.** Intervals come from 24 daily backtest origins over the ~3.5 weeks before the forecast.
+  Where the held-out weeks are more volatile or trending than those (Curie's bursts, Alibaba's growth),
+  past residuals likely understate the future spread, even with the volatility rescaling. KTH is in range.
+- **24 h vs 168 h.** Refitting daily helps markedly on Curie (−11 % MAE) and Alibaba (−56 %) but only
+  slightly on KTH (−3 %); why KTH gains so little has not been analysed.
+- **Per-job, KTH.** KTH users ask for close to what they use (median runtime/request 0.41), and the
+  forest's median error (901 s) is worse than the request's (500 s); it is closer than the request for
+  51 % of jobs. On Curie, where most users ask for the maximum, it is closer for 86 %.
+`;
+
+interface Log {
+  name: string;
+  source: TraceSource;
+  swfPath: string | null;
+}
+
+const logs: Log[] = [
+  {
+    name: 'KTH-SP2-1996',
+    source: { kind: 'swf', path: `${TRACES}/KTH-SP2-1996-2.1-cln.swf.gz` },
+    swfPath: `${TRACES}/KTH-SP2-1996-2.1-cln.swf.gz`,
+  },
+  {
+    name: 'CEA-Curie-2011',
+    source: { kind: 'swf', path: `${TRACES}/CEA-Curie-2011-2.1-cln.swf.gz` },
+    swfPath: `${TRACES}/CEA-Curie-2011-2.1-cln.swf.gz`,
+  },
+  {
+    name: 'Alibaba-GPU-2023',
+    source: {
+      kind: 'alibaba-gpu',
+      podsPath: `${TRACES}/alibaba-gpu-v2023-openb_pod_list_default.csv.gz`,
+      start: ALIBABA_START,
+    },
+    swfPath: null,
+  },
+];
+
+const log = (msg: string): void => void process.stderr.write(`${msg}\n`);
+const fmt = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+
+interface SplitResult {
+  mae: Record<string, number>;
+  coverage: number;
+  chosen: Record<string, number>;
+  count: number;
+}
+
+function evaluate(ps: PoolSeries, horizon: number, every: number): SplitResult & { origins: number[] } {
+  const v = ps.values['demand_cpu'] as Float64Array;
+  const n = v.length;
+  const sums: Record<string, number> = { chosen: 0, 'snaive-weekly': 0, 'mean-4w': 0 };
+  const chosen: Record<string, number> = {};
+  let inside = 0;
+  let count = 0;
+  const origins: number[] = [];
+  for (let o = n - 4 * WEEK; o + horizon <= n; o += every) {
+    origins.push(o);
+    const history = { values: v.subarray(0, o), stepS: ps.stepS, startS: ps.startS, timeZone: ps.timeZone };
+    const f = forecastSeries(history, { horizon });
+    chosen[f.model] = (chosen[f.model] ?? 0) + 1;
+    for (const name of ['snaive-weekly', 'mean-4w']) {
+      const cv = createModel(name, { seed: 1, lstm: {} }).crossValidate(
+        { ...history, values: v },
+        { horizon, origins: [o], refit: 'every' },
+      );
+      for (let h = 0; h < horizon; h++)
+        sums[name] = (sums[name] ?? 0) + Math.abs((cv.mean[0]?.[h] ?? 0) - (v[o + h] ?? 0));
+    }
+    for (let h = 0; h < horizon; h++) {
+      const y = v[o + h] ?? 0;
+      sums['chosen'] = (sums['chosen'] ?? 0) + Math.abs((f.mean[h] ?? 0) - y);
+      if (y >= (f.quantiles['0.1']?.[h] ?? 0) && y <= (f.quantiles['0.9']?.[h] ?? 0)) inside++;
+      count++;
+    }
+  }
+  const mae = Object.fromEntries(Object.entries(sums).map(([k, s]) => [k, s / count]));
+  return { mae, coverage: inside / count, chosen, count, origins };
+}
+
+function statsmodelsAvailable(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import statsmodels'], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureStatsmodels(): boolean {
+  if (statsmodelsAvailable()) return true;
+  log('python3-statsmodels missing: apt-get install -y python3-statsmodels');
+  spawnSync('apt-get', ['install', '-y', 'python3-statsmodels'], { stdio: 'inherit' });
+  return statsmodelsAvailable();
+}
+
+function referenceHw(
+  ps: PoolSeries,
+  splits: { origin: number; horizon: number }[],
+  historyH: number,
+): number {
+  const v = ps.values['demand_cpu'] as Float64Array;
+  const input = JSON.stringify({ series: [{ name: 's', values: Array.from(v), splits, history: historyH }] });
+  const out = execFileSync('/usr/bin/python3', [`${ROOT}test/bench/forecast_hw_reference.py`], {
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
+  const res =
+    (JSON.parse(out) as Record<string, { origin: number; horizon: number; mean: number[] }[]>)['s'] ?? [];
+  let s = 0;
+  let c = 0;
+  for (const r of res) {
+    for (let h = 0; h < r.horizon; h++) {
+      s += Math.abs(Math.max(0, r.mean[h] ?? 0) - (v[r.origin + h] ?? 0));
+      c++;
+    }
+  }
+  return s / c;
+}
+
+interface JobEval {
+  tested: number;
+  medianAbsErrS: number;
+  medianAbsErrRequestS: number;
+  closerShare: number;
+}
+
+async function jobBenchmark(path: string): Promise<JobEval> {
+  const timeZone = swfTimeZone(await readSwfHeader(path));
+  const jobs: JobRecord[] = [];
+  for await (const batch of readSwf(path)) for (const j of batch) jobs.push(j);
+  jobs.sort((a, b) => a.submitS - b.submitS);
+  const lastSubmit = jobs[jobs.length - 1]?.submitS ?? 0;
+  const errs: number[] = [];
+  const reqErrs: number[] = [];
+  let closer = 0;
+  const perBlock = quick ? 300 : 2000;
+  for (let w = 4; w >= 1; w--) {
+    const from = lastSubmit - w * WEEK * 3600;
+    const to = from + WEEK * 3600;
+    const predictor = trainJobPredictor(jobs, { asOfS: from, timeZone, maxTrain: 3000 });
+    const block = jobs.filter(
+      (j) =>
+        j.submitS >= from &&
+        j.submitS < to &&
+        j.startS !== null &&
+        j.endS !== null &&
+        j.timeLimitS !== null &&
+        j.timeLimitS > 0,
+    );
+    const stride = Math.max(1, Math.floor(block.length / perBlock));
+    for (let k = 0; k < block.length; k += stride) {
+      const j = block[k] as JobRecord;
+      const actual = (j.endS ?? 0) - (j.startS ?? 0);
+      const p = predictor.predict(j);
+      const e = Math.abs(p.runtimeS - actual);
+      const r = Math.abs((j.timeLimitS ?? 0) - actual);
+      errs.push(e);
+      reqErrs.push(r);
+      if (e < r) closer++;
+    }
+  }
+  const med = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)] ?? Number.NaN;
+  };
+  return {
+    tested: errs.length,
+    medianAbsErrS: med(errs),
+    medianAbsErrRequestS: med(reqErrs),
+    closerShare: closer / errs.length,
+  };
+}
+
+function writeSection(body: string): void {
+  const begin = '<!-- forecast:begin -->';
+  const end = '<!-- forecast:end -->';
+  const section = `${begin}\n${body}\n${end}`;
+  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n';
+  const a = current.indexOf(begin);
+  const b = current.indexOf(end);
+  const next =
+    a >= 0 && b > a
+      ? current.slice(0, a) + section + current.slice(b + end.length)
+      : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(DOC, next);
+}
+
+const lines: string[] = [];
+const misses: string[] = [];
+lines.push('## Forecasting (issue 4)', '');
+lines.push(
+  'Produced by `npx tsx test/bench/forecast.bench.ts` (about 10 min on the 2-core dev machine).',
+  '',
+);
+lines.push(
+  'Series: hourly `demand_cpu` of each log’s largest pool (`slurmcast series --pool P`), built from the whole log ' +
+    '(hindsight demand, the same series for every model). The last 4 weeks are held out. Weekly: 4 origins, horizon 168 h. ' +
+    'Daily: 28 origins, horizon 24 h, `forecastSeries` refitted (and re-selected) at every origin. “chosen” is what ' +
+    '`forecastSeries` returns with its default candidates. Ratios are MAE(chosen) / MAE(baseline) over all held-out hours.',
+  '',
+);
+lines.push(
+  '| log (pool) | horizon | MAE chosen | ÷ weekly naive | ÷ 4-week mean | statsmodels HW MAE | chosen ÷ HW | 0.1–0.9 coverage | models chosen |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+);
+const hwOk = ensureStatsmodels();
+const series90: PoolSeries[] = [];
+for (const l of logs) {
+  if (!existsSync(l.source.kind === 'swf' ? l.source.path : l.source.podsPath)) continue;
+  log(`reading ${l.name}`);
+  const ts = await seriesFromTrace(l.source, { stepS: 3600 });
+  const pool = [...ts.pools].sort((a, b) => b.jobs - a.jobs)[0]?.pool ?? '';
+  const ps = ts.series.find((s) => s.pool === pool);
+  if (ps === undefined) continue;
+  // Pools with real traffic only: a pool of a dozen jobs is a flat zero series, which says nothing about speed.
+  const busy = new Set(ts.pools.filter((p) => p.jobs >= 1000).map((p) => p.pool));
+  for (const s of ts.series)
+    if (busy.has(s.pool) && (s.values['demand_cpu']?.length ?? 0) >= 90 * 24 + WEEK) series90.push(s);
+  for (const [horizon, every] of [
+    [168, 168],
+    [24, 24],
+  ] as const) {
+    log(`  ${l.name} horizon ${horizon}`);
+    const r = evaluate(ps, horizon, every);
+    let hw = Number.NaN;
+    if (hwOk && !quick) {
+      try {
+        hw = referenceHw(
+          ps,
+          r.origins.map((origin) => ({ origin, horizon })),
+          16 * WEEK,
+        );
+      } catch (error) {
+        log(`  statsmodels failed: ${String(error)}`);
+      }
+    }
+    const chosen = r.mae['chosen'] ?? Number.NaN;
+    const vsNaive = chosen / (r.mae['snaive-weekly'] ?? Number.NaN);
+    const vsMean = chosen / (r.mae['mean-4w'] ?? Number.NaN);
+    const vsHw = chosen / hw;
+    lines.push(
+      `| ${l.name} (${pool}) | ${horizon} h | ${fmt(chosen, 1)} | ${fmt(vsNaive)} | ${fmt(vsMean)} | ${fmt(hw, 1)} | ${fmt(vsHw)} | ${fmt(r.coverage)} | ${Object.entries(
+        r.chosen,
+      )
+        .map(([k, c]) => `${k}×${c}`)
+        .join(', ')} |`,
+    );
+    if (!(vsNaive < 0.85))
+      misses.push(`${l.name} ${horizon} h: ratio to weekly naive ${fmt(vsNaive)} (aim ≤ 0.85).`);
+    if (!(vsMean < 1))
+      misses.push(`${l.name} ${horizon} h: not below the 4-week mean (ratio ${fmt(vsMean)}).`);
+    if (!(r.coverage >= 0.75 && r.coverage <= 0.85))
+      misses.push(`${l.name} ${horizon} h: 0.1–0.9 coverage ${fmt(r.coverage)} (target 0.75–0.85).`);
+    if (Number.isFinite(vsHw) && !(vsHw <= 1.05))
+      misses.push(`${l.name} ${horizon} h: ${fmt((vsHw - 1) * 100, 1)} % worse than statsmodels HW.`);
+  }
+}
+lines.push('');
+lines.push(
+  hwOk
+    ? 'statsmodels: Debian `python3-statsmodels` `ExponentialSmoothing(trend="add", damped_trend=True, seasonal="add", seasonal_periods=168)`, ' +
+        'fitted on the 16 weeks before each origin (a full-history fit with a 168-slot season takes minutes per origin), run by `test/bench/forecast_hw_reference.py`.'
+    : 'statsmodels could not be installed here; the reference Holt-Winters column is empty.',
+  '',
+);
+
+// Timing: 1,000 series × 90 days, default candidates (no LSTM), horizon 168.
+{
+  const rng = seededRng(42);
+  const windows: { values: Float64Array; ps: PoolSeries }[] = [];
+  const total = quick ? 100 : 1000;
+  for (let k = 0; k < total; k++) {
+    const ps = series90[Math.floor(rng.next() * series90.length)] as PoolSeries;
+    const v = ps.values['demand_cpu'] as Float64Array;
+    const off = Math.floor(rng.next() * (v.length - 90 * 24));
+    windows.push({ values: v.slice(off, off + 90 * 24), ps: { ...ps, startS: ps.startS + off * ps.stepS } });
+  }
+  log(`timing ${total} series`);
+  const t0 = systemClock.nowMs();
+  for (const w of windows) {
+    forecastSeries(
+      { values: w.values, stepS: 3600, startS: w.ps.startS, timeZone: w.ps.timeZone },
+      { horizon: 168 },
+    );
+  }
+  const s = (systemClock.nowMs() - t0) / 1000;
+  lines.push(
+    `Timing: ${total} series × 90 days (windows of the logs’ pool series), \`forecastSeries\` with the default candidates ` +
+      `(selection over 24 backtest origins + intervals + forecast, horizon 168): **${fmt(s, 1)} s** on one core ` +
+      `(${fmt((s * 1000) / total, 1)} ms per series; target < 60 s for 1,000).`,
+    '',
+  );
+  if (!quick && !(s < 60)) misses.push(`1,000-series timing ${fmt(s, 1)} s (target < 60 s).`);
+  // The forest is not a default candidate: report its own cost.
+  const w = windows[0];
+  if (w !== undefined) {
+    const f0 = systemClock.nowMs();
+    const fr = forecastSeries(
+      { values: w.values, stepS: 3600, startS: w.ps.startS, timeZone: w.ps.timeZone },
+      { horizon: 168, models: ['forest'] },
+    );
+    lines.push(
+      `Random forest alone (one 90-day series, selection backtest included): ${fmt((systemClock.nowMs() - f0) / 1000, 1)} s, backtest MASE ${fmt(fr.backtest.mase)}.`,
+      '',
+    );
+  }
+  // LSTM: per-series time with a 25 s budget on the wall clock.
+  await prepareLstmBackend();
+  const lstmRows: string[] = [];
+  for (const x of windows.slice(0, quick ? 1 : 2)) {
+    const l0 = systemClock.nowMs();
+    const fr = forecastSeries(
+      { values: x.values, stepS: 3600, startS: x.ps.startS, timeZone: x.ps.timeZone },
+      { horizon: 168, models: ['lstm'], lstm: { budgetMs: 25_000, nowMs: () => systemClock.nowMs() } },
+    );
+    const secs = (systemClock.nowMs() - l0) / 1000;
+    lstmRows.push(`${fmt(secs, 1)} s (backtest MASE ${fmt(fr.backtest.mase)})`);
+    if (!(secs < 30)) misses.push(`LSTM took ${fmt(secs, 1)} s for one series (target 30 s).`);
+  }
+  lines.push(
+    `LSTM (tfjs wasm, 16 units, 25 s training budget, selection backtest included), per 90-day series: ${lstmRows.join('; ')}.`,
+    '',
+  );
+}
+
+// Per-job runtime prediction.
+lines.push(
+  'Per-job runtime prediction (random forest; for each of the last 4 weeks, trained on the 3,000 most recent jobs that ended before the week began, tested on an even sample (every k-th, about 2,000 or more) of the jobs submitted in it):',
+  '',
+);
+lines.push(
+  '| log | jobs tested | median abs. error (pred.) | median abs. error (request) | share closer than request |',
+  '|---|---:|---:|---:|---:|',
+);
+for (const l of logs) {
+  if (l.swfPath === null) continue;
+  log(`jobs ${l.name}`);
+  const r = await jobBenchmark(l.swfPath);
+  lines.push(
+    `| ${l.name} | ${r.tested} | ${fmt(r.medianAbsErrS, 0)} s | ${fmt(r.medianAbsErrRequestS, 0)} s | ${fmt(r.closerShare * 100, 1)} % |`,
+  );
+}
+lines.push('', 'The Alibaba GPU trace has no requested walltime, so it has no per-job runtime row.', '');
+lines.push('### Targets missed', '');
+lines.push(...(misses.length === 0 ? ['None.'] : misses.map((m) => `- ${m}`)), '');
+// Analysis of the figures above as measured when this script was written; re-read it after a change.
+lines.push(WHY);
+const body = lines.join('\n');
+if (!quick) writeSection(body);
+process.stdout.write(`${body}\n`);

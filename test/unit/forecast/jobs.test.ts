@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { JobRecord } from '../../../src/collect/job-record.js';
+import { JobPredictionError } from '../../../src/forecast/errors.js';
+import { predictJob, trainJobPredictor } from '../../../src/forecast/jobs.js';
+
+/** User k always runs about k·10 minutes whatever they ask for (1 h … 8 h). */
+function jobs(count: number): JobRecord[] {
+  const out: JobRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const user = i % 4;
+    const submitS = 1_000_000 + i * 900;
+    const run = (user + 1) * 600 + (i % 7) * 10;
+    out.push({
+      source: 't',
+      jobId: String(i + 1),
+      name: user === 0 ? 'sim_a' : 'post',
+      user: `u${user}`,
+      account: null,
+      partition: 'batch',
+      qos: null,
+      state: 'COMPLETED',
+      exitCode: 0,
+      submitS,
+      eligibleS: submitS,
+      startS: submitS + 30,
+      endS: submitS + 30 + run,
+      timeLimitS: 3600 * (1 + (i % 8)),
+      nodeCount: 1,
+      cpuCount: 4,
+      memMiB: 4096,
+      gpuCount: user === 3 ? 1 : 0,
+      gpuType: null,
+      features: [],
+      reservation: null,
+      maxRssMiB: 500 * (user + 1),
+      totalCpuS: null,
+    });
+  }
+  return out;
+}
+
+describe('per-job predictions', () => {
+  const all = jobs(300);
+
+  it('learns each user’s runtime and beats the requested time limit', () => {
+    const p = predictJob(all, '290');
+    const truth = (all[289]?.endS ?? 0) - (all[289]?.startS ?? 0);
+    expect(p.method).toBe('forest');
+    expect(Math.abs(p.runtimeS - truth)).toBeLessThan(Math.abs((p.timeLimitS ?? 0) - truth));
+    expect(Math.abs(p.runtimeS - truth) / truth).toBeLessThan(0.3);
+    expect(p.peakMemMiB).not.toBeNull();
+  });
+
+  it('never shortens the time limit and never predicts past it', () => {
+    for (const id of ['251', '299']) {
+      const p = predictJob(all, id);
+      const job = all[Number(id) - 1];
+      expect(p.timeLimitS).toBe(job?.timeLimitS);
+      expect(p.runtimeS).toBeLessThanOrEqual(p.timeLimitS ?? Infinity);
+    }
+  });
+
+  it('learns only from jobs that ended before the submit: changing later outcomes changes nothing', () => {
+    const target = all[200] as JobRecord;
+    const altered = all.map((j) =>
+      (j.endS ?? 0) >= target.submitS && j !== target ? { ...j, endS: (j.startS ?? 0) + 99_999 } : j,
+    );
+    expect(predictJob(altered, '201')).toEqual(predictJob(all, '201'));
+  });
+
+  it('falls back to the request with too little history, and refuses jobs from before its cut-off', () => {
+    const p = predictJob(all, '3');
+    expect(p.method).toBe('request');
+    expect(p.runtimeS).toBe(p.timeLimitS);
+    const predictor = trainJobPredictor(all, { asOfS: 1_200_000 });
+    expect(() => predictor.predict(all[0] as JobRecord)).toThrow(JobPredictionError);
+    expect(() => predictJob(all, 'nope')).toThrow(JobPredictionError);
+  });
+});
