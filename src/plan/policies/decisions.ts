@@ -1,0 +1,36 @@
+import type { Decision, PoolObservation } from './types.js';
+
+/**
+ * The decisions shared by the warm-capacity policies: keep `warm` nodes powered and free, and, when
+ * `powerDownExcess` is set and nothing is queued, power down idle nodes beyond that right away instead
+ * of waiting for the idle time.
+ */
+export function warmDecisions(
+  policy: string,
+  nowS: number,
+  pool: PoolObservation,
+  warm: number,
+  options: { reason: string; powerDownExcess: boolean; keep?: number },
+): Decision[] {
+  const decisions: Decision[] = [];
+  const nodes = Math.max(0, Math.min(Math.ceil(warm), pool.totalNodes));
+  decisions.push({
+    kind: 'keep-warm',
+    id: `${policy}:${nowS}:${pool.pool}:keep-warm`,
+    pool: pool.pool,
+    nodes,
+    reason: options.reason,
+  });
+  const keep = Math.max(nodes, Math.ceil(options.keep ?? nodes));
+  const excess = pool.idleNodes - keep;
+  if (options.powerDownExcess && excess > 0 && pool.pendingJobs === 0) {
+    decisions.push({
+      kind: 'power-down',
+      id: `${policy}:${nowS}:${pool.pool}:power-down`,
+      pool: pool.pool,
+      nodes: excess,
+      reason: `${excess} idle node(s) beyond the ${keep} to keep and nothing queued`,
+    });
+  }
+  return decisions;
+}

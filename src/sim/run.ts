@@ -1,0 +1,161 @@
+import { readSwf, readSwfHeader } from '../collect/swf.js';
+import type { JobRecord } from '../collect/job-record.js';
+import {
+  createPolicy,
+  newsvendorQuantile,
+  noArrivals,
+  type ArrivalColumns,
+  type PredictiveOptions,
+} from '../plan/policies/index.js';
+import type { Clock } from '../shared/clock.js';
+import { simulate } from './simulator.js';
+import { defaultSyntheticCluster, generateSynthetic } from './synthetic.js';
+import type { Backfill, ClusterSpec, SimResult, SimWorkload } from './types.js';
+import { clusterFromSwfHeader, sliceWorkload, workloadFromRecords } from './workload.js';
+
+/** A cluster, the jobs to simulate and the arrivals before them that policies may learn from. */
+export interface Scenario {
+  readonly label: string;
+  readonly cluster: ClusterSpec;
+  readonly workload: SimWorkload;
+  readonly history: ArrivalColumns;
+}
+
+/**
+ * Reads an SWF log into a scenario: one pool sized from the header unless `nodes` is given
+ * (0 = unlimited), optionally only the first `days` days.
+ * @throws {TraceReadError} when the file cannot be read; {@link RangeError} when it gives no machine size.
+ */
+export async function loadSwfScenario(
+  path: string,
+  options: { nodes?: number; days?: number } = {},
+): Promise<Scenario> {
+  const header = await readSwfHeader(path);
+  const cluster = clusterFromSwfHeader(header, options.nodes === undefined ? {} : { nodes: options.nodes });
+  const records: JobRecord[] = [];
+  for await (const batch of readSwf(path)) for (const r of batch) records.push(r);
+  let workload = workloadFromRecords(records, cluster);
+  if (options.days !== undefined && workload.count > 0) {
+    const from = workload.submitS[0] as number;
+    workload = {
+      ...sliceWorkload(workload, from, from + options.days * 86_400),
+      rejected: workload.rejected,
+    };
+  }
+  return { label: path.replace(/^.*\//, ''), cluster, workload, history: noArrivals };
+}
+
+/**
+ * A synthetic scenario on the default synthetic cluster (every pool unlimited when `nodes` is 0,
+ * the CPU pool resized when `nodes` is positive).
+ */
+export function syntheticScenario(options: { days?: number; seed?: number; nodes?: number } = {}): Scenario {
+  let cluster = defaultSyntheticCluster(
+    options.nodes !== undefined && options.nodes > 0 ? { cpuNodes: options.nodes } : {},
+  );
+  const workload = generateSynthetic(cluster, { days: options.days ?? 28, seed: options.seed ?? 1 });
+  if (options.nodes === 0)
+    cluster = {
+      ...cluster,
+      pools: cluster.pools.map((p) => ({ ...p, nodeCount: Number.POSITIVE_INFINITY })),
+    };
+  return { label: 'synthetic', cluster, workload, history: noArrivals };
+}
+
+/** Options of {@link runPolicy}. */
+export interface RunPolicyOptions {
+  bootS?: number;
+  idleS?: number;
+  backfill?: Backfill;
+  /** `predictive`: forecast quantile; `seasonal-warm-pool`: setting. Default: the newsvendor level of `costs`. */
+  quantile?: number;
+  costs?: { idleNodeHour: number; waitingJobHour: number };
+  predictive?: Omit<PredictiveOptions, 'quantile'>;
+  seed?: number;
+  onProgress?: (arrived: number, total: number) => void;
+}
+
+/**
+ * Simulates one policy on a scenario.
+ * @throws {RangeError} for an unknown policy name or bad options.
+ * @example const result = runPolicy(syntheticScenario({ days: 7 }), 'reactive');
+ */
+export function runPolicy(scenario: Scenario, name: string, options: RunPolicyOptions = {}): SimResult {
+  const bootS = options.bootS ?? 300;
+  const idleS = options.idleS ?? 600;
+  const quantile =
+    options.quantile ??
+    (name === 'seasonal-warm-pool'
+      ? 0.5
+      : newsvendorQuantile(options.costs ?? { idleNodeHour: 1, waitingJobHour: 4 }));
+  const policy = createPolicy(
+    name,
+    {
+      pools: scenario.cluster.pools.map((p) => p.name),
+      bootS,
+      idleS,
+      timeZone: scenario.cluster.timeZone,
+      history: scenario.history,
+    },
+    {
+      quantile,
+      future: scenario.workload,
+      ...(options.predictive === undefined ? {} : { predictive: options.predictive }),
+    },
+  );
+  return simulate(scenario.workload, scenario.cluster, {
+    policy,
+    bootS,
+    idleS,
+    ...(options.backfill === undefined ? {} : { backfill: options.backfill }),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+}
+
+/** The JSON that `slurmcast simulate --json` prints (keys as documented in the CLI reference). */
+export interface SimulateReport {
+  policy: string;
+  jobs: number;
+  mean_wait_s: number;
+  p95_wait_s: number;
+  boot_wait_s: number;
+  bounded_slowdown: number;
+  utilization: number;
+  powered_idle_node_h: number;
+  reserved_idle_gpu_h: number;
+  sim_wall_s: number;
+}
+
+const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/** Renders a result as the `simulate --json` report. */
+export function simulateReport(result: SimResult, simWallS: number): SimulateReport {
+  const m = result.metrics;
+  return {
+    policy: result.policy,
+    jobs: m.jobs,
+    mean_wait_s: round(m.meanWaitS, 1),
+    p95_wait_s: round(m.p95WaitS, 1),
+    boot_wait_s: round(m.bootWaitS, 1),
+    bounded_slowdown: round(m.boundedSlowdown),
+    utilization: round(m.utilization, 4),
+    powered_idle_node_h: round(m.poweredIdleNodeH, 1),
+    reserved_idle_gpu_h: round(m.reservedIdleGpuH, 1),
+    sim_wall_s: round(simWallS),
+  };
+}
+
+/** Splits a scenario at `atS`: arrivals before become history, jobs from `atS` on are simulated. */
+export function splitScenario(scenario: Scenario, atS: number, untilS = Number.POSITIVE_INFINITY): Scenario {
+  const w = scenario.workload;
+  const past = sliceWorkload(w, Number.NEGATIVE_INFINITY, atS);
+  return { ...scenario, workload: sliceWorkload(w, atS, untilS), history: past };
+}
+
+/** Times a function with an injected clock; returns its result and the seconds it took. */
+export function timed<T>(clock: Clock, f: () => T): { value: T; seconds: number } {
+  const t0 = clock.nowMs();
+  const value = f();
+  return { value, seconds: (clock.nowMs() - t0) / 1000 };
+}

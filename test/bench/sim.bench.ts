@@ -1,0 +1,395 @@
+/**
+ * Simulator benchmarks: speed and memory, fidelity against the shared SWF logs, and the curves of mean
+ * wait against powered-idle node-hours per policy. Writes its section of docs/benchmarks.md.
+ *
+ *   npx tsx test/bench/sim.bench.ts            (everything)
+ *   npx tsx test/bench/sim.bench.ts --quick    (speed and fidelity only)
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { PolicyNames, modelForecaster, type QuantileForecaster } from '../../src/plan/policies/index.js';
+import type { SeriesInput } from '../../src/forecast/index.js';
+import { alwaysOnPolicy } from '../../src/plan/policies/index.js';
+import { loadSwfScenario, runPolicy, type Scenario } from '../../src/sim/run.js';
+import { simulate } from '../../src/sim/simulator.js';
+import { generateSynthetic } from '../../src/sim/synthetic.js';
+import type { ClusterSpec, SimResult, SimWorkload } from '../../src/sim/types.js';
+
+const TRACES = '/work/shared/traces';
+const LOGS = ['KTH-SP2-1996-2.1-cln.swf.gz', 'CEA-Curie-2011-2.1-cln.swf.gz'];
+const QUICK = process.argv.includes('--quick');
+const out: string[] = [];
+const log = (line = ''): void => {
+  out.push(line);
+  console.log(line);
+};
+const fmt = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+// ---------------------------------------------------------------------------------------------
+// Speed and memory
+
+function bigCluster(nodes: number): ClusterSpec {
+  return {
+    timeZone: 'UTC',
+    pools: [
+      {
+        name: 'cpu',
+        partition: 'cpu',
+        nodeCount: nodes,
+        cpusPerNode: 64,
+        memMiBPerNode: 0,
+        gpusPerNode: 0,
+        gpuType: null,
+        features: [],
+      },
+    ],
+  };
+}
+
+function firstJobs(w: SimWorkload, n: number): SimWorkload {
+  return {
+    count: n,
+    submitS: w.submitS.slice(0, n),
+    runS: w.runS.slice(0, n),
+    limitS: w.limitS.slice(0, n),
+    recordedWaitS: w.recordedWaitS.slice(0, n),
+    nodes: w.nodes.slice(0, n),
+    pool: w.pool.slice(0, n),
+    reservation: w.reservation.slice(0, n),
+    rejected: 0,
+  };
+}
+
+/** `times` copies of a workload one after the other. */
+function tile(w: SimWorkload, times: number): SimWorkload {
+  const n = w.count * times;
+  const span = (w.submitS[w.count - 1] as number) - (w.submitS[0] as number) + 1;
+  const submitS = new Float64Array(n);
+  const runS = new Float64Array(n);
+  const limitS = new Float64Array(n);
+  const nodes = new Int32Array(n);
+  for (let k = 0; k < times; k++) {
+    for (let i = 0; i < w.count; i++) {
+      submitS[k * w.count + i] = (w.submitS[i] as number) + k * span;
+      runS[k * w.count + i] = w.runS[i] as number;
+      limitS[k * w.count + i] = w.limitS[i] as number;
+      nodes[k * w.count + i] = w.nodes[i] as number;
+    }
+  }
+  return {
+    count: n,
+    submitS,
+    runS,
+    limitS,
+    nodes,
+    recordedWaitS: new Float64Array(n),
+    pool: new Int32Array(n),
+    reservation: new Int32Array(n).fill(-1),
+    rejected: 0,
+  };
+}
+
+function speed(): void {
+  const cluster = bigCluster(1000);
+  // ~100,000 jobs of the synthetic model at 60 % offered load on 1,000 nodes.
+  const w = firstJobs(generateSynthetic(cluster, { days: 400, seed: 11 }), 100_000);
+  log('### Speed and memory');
+  log();
+  log(
+    `Synthetic log (Lublin–Feitelson, 60 % offered load), ${w.count.toLocaleString('en')} jobs, one 1,000-node pool, always-on, one core (${cpus()[0]?.model ?? 'cpu'}).`,
+  );
+  log();
+  log('| scheduler | jobs/s (best of 3) | target | events |');
+  log('|---|---:|---:|---:|');
+  for (const backfill of ['none', 'easy'] as const) {
+    let best = 0;
+    let events = 0;
+    for (let k = 0; k < 3; k++) {
+      const t = performance.now();
+      const r = simulate(w, cluster, { policy: alwaysOnPolicy(), backfill });
+      const s = (performance.now() - t) / 1000;
+      best = Math.max(best, w.count / s);
+      events = r.events;
+    }
+    const target = backfill === 'none' ? 100_000 : 20_000;
+    log(
+      `| ${backfill === 'none' ? 'FCFS, no backfill' : 'EASY backfill'} | ${fmt(best)} | ≥ ${target.toLocaleString('en')} ${best >= target ? '✓' : '✗'} | ${events.toLocaleString('en')} |`,
+    );
+  }
+  const million = tile(w, 10);
+  global.gc?.();
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  const t = performance.now();
+  const r = simulate(million, cluster, {
+    policy: alwaysOnPolicy(),
+    backfill: 'easy',
+    onProgress: () => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    },
+  });
+  peak = Math.max(peak, process.memoryUsage().rss);
+  log();
+  log(
+    `1,000,000 jobs (the log above ten times over), EASY: ${fmt((performance.now() - t) / 1000, 1)} s, ` +
+      `${r.metrics.jobs.toLocaleString('en')} jobs simulated; process RSS peak ${fmt(peak / 2 ** 20)} MiB ` +
+      `(workload columns included; target < 1,024 MiB ${peak < 2 ** 30 ? '✓' : '✗'}).`,
+  );
+  log();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fidelity
+
+function pearson(a: number[], b: number[]): number {
+  const n = a.length;
+  const ma = a.reduce((s, x) => s + x, 0) / n;
+  const mb = b.reduce((s, x) => s + x, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = (a[i] as number) - ma;
+    const db = (b[i] as number) - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+async function fidelity(scenarios: Map<string, Scenario>): Promise<void> {
+  log('### Fidelity (always-on, own machine size, EASY backfill), reported not tuned');
+  log();
+  log(
+    '| log | jobs | recorded mean wait s | simulated mean wait s | mean error s | mean abs error s | Pearson r (per job) | Pearson r (daily mean) |',
+  );
+  log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const name of LOGS) {
+    const s = scenarios.get(name);
+    if (s === undefined) continue;
+    const r = runPolicy(s, 'always-on');
+    const rec: number[] = [];
+    const sim: number[] = [];
+    const dayRec = new Map<number, [number, number, number]>();
+    for (let j = 0; j < s.workload.count; j++) {
+      const recorded = s.workload.recordedWaitS[j] as number;
+      const start = r.outcomes.startS[j] as number;
+      if (Number.isNaN(recorded) || Number.isNaN(start)) continue;
+      const simulated = start - (s.workload.submitS[j] as number);
+      rec.push(recorded);
+      sim.push(simulated);
+      const day = Math.floor((s.workload.submitS[j] as number) / 86_400);
+      const acc = dayRec.get(day) ?? [0, 0, 0];
+      dayRec.set(day, [acc[0] + recorded, acc[1] + simulated, acc[2] + 1]);
+    }
+    const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
+    const mae = mean(rec.map((x, i) => Math.abs(x - (sim[i] as number))));
+    const days = [...dayRec.values()];
+    log(
+      `| ${name.replace('.swf.gz', '')} | ${rec.length} | ${fmt(mean(rec))} | ${fmt(mean(sim))} | ${fmt(mean(sim) - mean(rec))} | ${fmt(mae)} | ${fmt(pearson(rec, sim), 3)} | ${fmt(
+        pearson(
+          days.map((d) => d[0] / d[2]),
+          days.map((d) => d[1] / d[2]),
+        ),
+        3,
+      )} |`,
+    );
+  }
+  log();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy curves
+
+/** One fit per (series start, length) shared by every quantile and machine size: arrivals do not depend on either. */
+function cachingForecaster(inner: QuantileForecaster): QuantileForecaster {
+  const cache = new Map<string, Record<string, number[]>>();
+  return {
+    name: `cached ${inner.name}`,
+    forecast(series: SeriesInput, options) {
+      let h = 0;
+      for (let i = 0; i < series.values.length; i++) h = (h * 31 + (series.values[i] ?? 0)) % 1_000_000_007;
+      const key = `${series.startS}:${series.values.length}:${h}:${options.horizon}`;
+      let q = cache.get(key);
+      if (q === undefined) {
+        q = inner.forecast(series, options);
+        cache.set(key, q);
+      }
+      return q;
+    },
+  };
+}
+
+interface Point {
+  policy: string;
+  setting: string;
+  meanWaitS: number;
+  bootWaitS: number;
+  idleNodeH: number;
+}
+
+const PREDICTIVE_QUANTILES = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99];
+const WARM_SETTINGS = [0, 0.25, 0.5, 0.75, 1];
+
+function curves(
+  name: string,
+  scenario: Scenario,
+  forecaster: QuantileForecaster,
+): { points: Point[]; checks: string[] } {
+  const points: Point[] = [];
+  const add = (r: SimResult, setting: string): void => {
+    points.push({
+      policy: r.policy,
+      setting,
+      meanWaitS: r.metrics.meanWaitS,
+      bootWaitS: r.metrics.bootWaitS,
+      idleNodeH: r.metrics.poweredIdleNodeH,
+    });
+  };
+  const opts = { bootS: 300, idleS: 600 };
+  for (const p of ['always-on', 'reactive', 'oracle'] as const) add(runPolicy(scenario, p, opts), '');
+  for (const s of WARM_SETTINGS)
+    add(runPolicy(scenario, 'seasonal-warm-pool', { ...opts, quantile: s }), String(s));
+  for (const q of PREDICTIVE_QUANTILES) {
+    add(
+      runPolicy(scenario, 'predictive', {
+        ...opts,
+        quantile: q,
+        predictive: { forecaster, levels: PREDICTIVE_QUANTILES, refitS: 86_400 },
+      }),
+      String(q),
+    );
+  }
+  const reactive = points.find((p) => p.policy === 'reactive') as Point;
+  const pred = points.filter((p) => p.policy === 'predictive').sort((a, b) => a.idleNodeH - b.idleNodeH);
+  const warm = points.filter((p) => p.policy === 'seasonal-warm-pool');
+  // Predictive's value (mean wait or boot wait) at a given idle node-hours, by linear interpolation along its curve.
+  const predAt = (idle: number, key: 'meanWaitS' | 'bootWaitS'): number => {
+    if (pred.length === 0 || idle < (pred[0] as Point).idleNodeH) return Number.NaN;
+    for (let i = 1; i < pred.length; i++) {
+      const a = pred[i - 1] as Point;
+      const b = pred[i] as Point;
+      if (idle <= b.idleNodeH) {
+        return (
+          a[key] + ((b[key] - a[key]) * (idle - a.idleNodeH)) / Math.max(1e-9, b.idleNodeH - a.idleNodeH)
+        );
+      }
+    }
+    return Math.min(...pred.map((p) => p[key]));
+  };
+  const checks: string[] = [];
+  for (const key of ['meanWaitS', 'bootWaitS'] as const) {
+    const rows: string[] = [];
+    let below = 0;
+    let comparable = 0;
+    for (const w of warm) {
+      const pw = predAt(w.idleNodeH, key);
+      if (Number.isNaN(pw)) {
+        rows.push(`${w.setting}: outside`);
+        continue;
+      }
+      comparable++;
+      if (pw <= w[key]) below++;
+      rows.push(`${w.setting}: ${fmt(pw, 1)} vs ${fmt(w[key], 1)}`);
+    }
+    checks.push(
+      `predictive ${key === 'meanWaitS' ? 'mean wait' : 'boot wait'} at the warm pool's idle node-hours, predictive vs warm pool, per setting ` +
+        `(${rows.join('; ')}): below at ${below} of ${comparable} comparable settings ${comparable > 0 && below === comparable ? '✓' : '✗'}`,
+    );
+  }
+  const within = pred.filter((p) => p.idleNodeH <= reactive.idleNodeH);
+  const bestCut =
+    within.length === 0 ? Number.NaN : Math.max(...within.map((p) => 1 - p.bootWaitS / reactive.bootWaitS));
+  checks.push(
+    `at ≤ reactive's idle node-hours (${fmt(reactive.idleNodeH)}), predictive removes ${Number.isNaN(bestCut) ? 'n/a (no predictive point that cheap)' : `${fmt(100 * bestCut)} %`} of reactive's boot wait (target ≥ 30 %) ${bestCut >= 0.3 ? '✓' : '✗'}`,
+  );
+  log(`#### ${name}`);
+  log();
+  log(
+    '| policy | setting | mean wait s | boot wait s | powered-idle node-h | boot wait removed vs reactive | idle vs reactive |',
+  );
+  log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const p of points) {
+    log(
+      `| ${p.policy} | ${p.setting} | ${fmt(p.meanWaitS)} | ${fmt(p.bootWaitS, 1)} | ${fmt(p.idleNodeH)} | ${fmt(100 * (1 - p.bootWaitS / reactive.bootWaitS))} % | ${fmt(p.idleNodeH / reactive.idleNodeH, 2)}× |`,
+    );
+  }
+  log();
+  for (const c of checks) log(`- ${c}`);
+  log();
+  return { points, checks };
+}
+
+/** Why the policy targets are missed, from the runs of the last full bench (kept in the docs section on every run). */
+const TARGET_NOTES = `### Targets: what is met, what is missed and why
+
+- Speed and memory: met (see above).
+- Fidelity (reported, not tuned): simulated waits come out well below the recorded ones, and per-job correlation is weak. The model has no outages, drains, priorities or fair share; Curie is simulated as one pool (the log has partitions); jobs take whole nodes.
+- The predictive curve is not below the seasonal warm pool's. It is level with it: at 2 of 4 comparable settings on KTH and 1 of 3 on Curie, in both mean and boot wait, by a few percent either way. The target is missed.
+- The target of "≥ 30 % of reactive's boot wait removed at ≤ reactive's idle node-hours" is missed on all four runs. Predictive's cheapest point (quantile 0.5) already costs 1.8–2.1× reactive's idle node-hours, so no predictive point is that cheap. Why: the policy keeps a floor of warm nodes at the forecast quantile of the 15-minute largest boot-window burst. That burst is rarely 0 in working hours, so the floor is held nearly all day. Powering excess idle nodes down at once does not save enough to pay for it.
+- This metric counts booting nodes as powered-idle. So even the oracle costs 1.15–1.17× reactive's idle node-hours on the own-size runs, and 0.79–0.94× with \`--nodes 0\`. The issue's elastic-model reference is "under half", so these numbers are not directly comparable with it.
+- Next steps: quantiles below 0.5; forecasting the shortfall (burst minus nodes expected to be free) rather than the burst; and powering excess nodes down only when the forecast for the idle-time window is low.
+`;
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  log(
+    `Command: \`npx tsx test/bench/sim.bench.ts\` (Node ${process.version}). Policies: ${PolicyNames.join(', ')}.`,
+  );
+  log();
+  speed();
+  const own = new Map<string, Scenario>();
+  for (const name of LOGS) {
+    const path = `${TRACES}/${name}`;
+    if (existsSync(path)) own.set(name, await loadSwfScenario(path));
+  }
+  await fidelity(own);
+  if (!QUICK) {
+    log('### Mean wait against powered-idle node-hours (boot 300 s, idle time 600 s)');
+    log();
+    log(
+      'Policies learn online from the arrivals before each decision (no training split). Predictive: `forecastSeries` with ' +
+        'models profile-ar, holt-winters, snaive-daily, mean-4w, refitted daily on ≤ 28 days of 15-min boot-window bursts; ' +
+        'the profile forecaster stands in for the first 8 days. Powered-idle counts booting nodes too.',
+    );
+    log();
+    const forecaster = cachingForecaster(
+      modelForecaster({ models: ['profile-ar', 'holt-winters', 'snaive-daily', 'mean-4w'] }),
+    );
+    for (const name of LOGS) {
+      const scenario = own.get(name);
+      if (scenario === undefined) continue;
+      curves(
+        `${name.replace('.swf.gz', '')}, own size (${scenario.cluster.pools[0]?.nodeCount} nodes)`,
+        scenario,
+        forecaster,
+      );
+      const cloud = await loadSwfScenario(`${TRACES}/${name}`, { nodes: 0 });
+      curves(`${name.replace('.swf.gz', '')}, unlimited (--nodes 0)`, cloud, forecaster);
+    }
+  }
+  if (!QUICK) for (const line of TARGET_NOTES.trimEnd().split('\n')) log(line);
+  log();
+  log(`Bench wall time: ${fmt((performance.now() - started) / 1000)} s.`);
+  writeSection(out.join('\n'));
+}
+
+function writeSection(body: string): void {
+  const path = new URL('../../docs/benchmarks.md', import.meta.url);
+  const begin = '<!-- sim:begin -->';
+  const end = '<!-- sim:end -->';
+  const section = `${begin}\n## Simulator\n\n${body}\n${end}`;
+  let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  text =
+    a >= 0 && b > a
+      ? text.slice(0, a) + section + text.slice(b + end.length)
+      : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, text);
+}
+
+await main();
