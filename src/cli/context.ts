@@ -11,6 +11,11 @@ export interface GlobalArgs {
 export const ExitCode = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The command line itself is wrong (missing or conflicting options): exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError' as const;
+}
+
 /** Loads the config named by `--config` (or $SLURMCAST_CONFIG); defaults when neither is given. */
 export function configFor(args: GlobalArgs): Promise<Config> {
   return loadConfig(args.config ?? process.env['SLURMCAST_CONFIG']);

@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { ConfigError } from '../config/errors.js';
-import { ExitCode } from './context.js';
+import { ExitCode, UsageError } from './context.js';
 
 /**
  * The `slurmcast` command line. Errors end the process with a message that says what to check, and
@@ -25,19 +25,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version()
     .fail((message, error) => {
       // Throwing (rather than recording) stops yargs from running the command after a failed check.
-      throw error ?? new UsageError(message);
+      // yargs reports its own validation failures (`.check`, missing options) as YError: a usage problem.
+      if (error === undefined || error === null || error.name === 'YError') {
+        throw new UsageError(message || (error?.message ?? 'invalid command line'));
+      }
+      throw error;
     })
     .exitProcess(false);
   try {
     await parser.parseAsync();
   } catch (error) {
-    return reportFailure(error);
+    // A `.check` inside a command's builder makes yargs throw the bare message string.
+    return reportFailure(typeof error === 'string' ? new UsageError(error) : error);
   }
   return Number(process.exitCode ?? ExitCode.ok);
-}
-
-class UsageError extends Error {
-  override readonly name = 'UsageError' as const;
 }
 
 function reportFailure(error: unknown): number {

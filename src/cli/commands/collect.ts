@@ -3,7 +3,7 @@ import { clientFromConfig } from '../../../sdk/index.js';
 import { collect, slurmClusterReader, type CollectResult } from '../../collect/collector.js';
 import { systemClock } from '../../shared/clock.js';
 import { createStore } from '../../store/create.js';
-import { configFor, ExitCode, output, table, type GlobalArgs } from '../context.js';
+import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
 
 interface CollectArgs extends GlobalArgs {
   overlap: number;
@@ -29,7 +29,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
     const config = await configFor(args);
     const sinceMs = args.since === undefined ? undefined : Date.parse(args.since);
     if (sinceMs !== undefined && Number.isNaN(sinceMs))
-      throw new Error(`--since ${args.since ?? ''} is not an ISO 8601 date-time`);
+      throw new UsageError(`--since ${args.since ?? ''} is not an ISO 8601 date-time`);
     const client = clientFromConfig(config.slurm);
     const store = await createStore(config.store);
     let result: CollectResult;

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { importAlibabaGpu, importSwf, type ImportResult } from '../../collect/import-history.js';
 import { createStore, spoolStatus } from '../../store/create.js';
-import { configFor, ExitCode, output, table, type GlobalArgs } from '../context.js';
+import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
 
 interface ImportArgs extends GlobalArgs {
   swf: string | undefined;
@@ -36,9 +36,9 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       .conflicts('swf', 'alibaba-gpu')
       .check((a) => {
         if (a.swf === undefined && a['alibaba-gpu'] === undefined)
-          throw new Error('give --swf FILE or --alibaba-gpu PODS');
+          throw new UsageError('give --swf FILE or --alibaba-gpu PODS');
         if (a['alibaba-gpu'] !== undefined && a.start === undefined)
-          throw new Error('--alibaba-gpu needs --start <ISO date-time>');
+          throw new UsageError('--alibaba-gpu needs --start <ISO date-time>');
         return true;
       }),
   handler: async (args) => {

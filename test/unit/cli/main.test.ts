@@ -15,6 +15,13 @@ describe('slurmcast CLI', () => {
     expect(result.stderr).toContain('--help');
   });
 
+  it('exits 2 when a command argument check fails, and does not run the command', async () => {
+    const result = await runCli(['simulate', '--policy', 'reactive']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--synthetic');
+    expect(result.stdout).toBe('');
+  });
+
   it('exits 2 and names the key when the config file is wrong', async () => {
     const result = await runCli(['--config', 'test/fixtures/config/misspelt.yaml', 'doctor']);
     expect(result.code).toBe(2);
