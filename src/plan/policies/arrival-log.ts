@@ -69,7 +69,8 @@ export class ArrivalLog {
   /**
    * The largest burst in each step of [startS, startS + steps·stepS): the most nodes asked for by
    * arrivals within any window of `windowS` seconds that starts in the step. Only arrivals before
-   * `beforeS` count, so a step that is not over yet is never seen whole.
+   * `beforeS` count, so a step that is not over yet is never seen whole. Jobs of more than
+   * `maxJobNodes` nodes (default: no limit) are left out.
    */
   burstSeries(
     pool: number,
@@ -83,14 +84,14 @@ export class ArrivalLog {
     },
   ): Float64Array {
     const { startS, stepS, steps, windowS, beforeS } = options;
+    const out = new Float64Array(steps);
+    const times = this.#times[pool] as Float64Array;
+    const sizes = this.#nodes[pool] as Float64Array;
     const cap = options.maxJobNodes ?? Number.POSITIVE_INFINITY;
     const size = (k: number): number => {
       const v = sizes[k] ?? 0;
       return v <= cap ? v : 0;
     };
-    const out = new Float64Array(steps);
-    const times = this.#times[pool] as Float64Array;
-    const sizes = this.#nodes[pool] as Float64Array;
     const end = this.lowerBound(pool, beforeS);
     let i = this.lowerBound(pool, startS);
     let j = i;

@@ -10,7 +10,7 @@ export function warmDecisions(
   nowS: number,
   pool: PoolObservation,
   warm: number,
-  options: { reason: string; powerDownExcess: boolean; keep?: number },
+  options: { reason: string; powerDownExcess: boolean },
 ): Decision[] {
   const decisions: Decision[] = [];
   const nodes = Math.max(0, Math.min(Math.ceil(warm), pool.totalNodes));
@@ -21,15 +21,14 @@ export function warmDecisions(
     nodes,
     reason: options.reason,
   });
-  const keep = Math.max(nodes, Math.ceil(options.keep ?? nodes));
-  const excess = pool.idleNodes - keep;
+  const excess = pool.idleNodes - nodes;
   if (options.powerDownExcess && excess > 0 && pool.pendingJobs === 0) {
     decisions.push({
       kind: 'power-down',
       id: `${policy}:${nowS}:${pool.pool}:power-down`,
       pool: pool.pool,
       nodes: excess,
-      reason: `${excess} idle node(s) beyond the ${keep} to keep and nothing queued`,
+      reason: `${excess} idle node(s) beyond the ${nodes} to keep warm and nothing queued`,
     });
   }
   return decisions;

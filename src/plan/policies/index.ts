@@ -9,6 +9,7 @@ export { ArrivalLog } from './arrival-log.js';
 export { alwaysOnPolicy, reactivePolicy } from './baselines.js';
 export { oraclePolicy } from './oracle.js';
 export {
+  newsvendorJobNodes,
   predictivePolicy,
   resolvePredictiveConfig,
   type PredictiveOptions,

@@ -19,19 +19,28 @@ export interface PredictiveOptions {
   minModelDays?: number;
   /** Seconds between decisions; default 60. */
   intervalS?: number;
-  /** Power idle nodes above the keep capacity down at once when nothing is queued; default true. */
+  /** Power idle nodes above the warm capacity down at once when nothing is queued; default true. */
   powerDownExcess?: boolean;
-  /** Seconds ahead the keep capacity looks; default: the boot time plus one interval (the warm window). */
-  keepAheadS?: number;
-  /** Quantile of the keep capacity; default `quantile`. */
-  keepQuantile?: number;
-  /** Jobs larger than this are left out of the forecast series; default unlimited. */
+  /**
+   * Jobs of more nodes are left out of the forecast series (warming for them costs more idle node-hours
+   * than the wait it saves); default {@link newsvendorJobNodes}(quantile).
+   */
   maxJobNodes?: number;
   /** The forecaster; default `modelForecaster()` (the project's `forecastSeries`). */
   forecaster?: QuantileForecaster;
 }
 
 export type ResolvedPredictiveConfig = Required<PredictiveOptions>;
+
+/**
+ * The largest job worth warming nodes for at newsvendor level `quantile`. Warming for a job of n nodes
+ * keeps about n nodes idle for one boot time to save the job one boot time of waiting, so it pays when
+ * n · idleNodeHour ≤ waitingJobHour, i.e. n ≤ q / (1 − q) for q = waitingJobHour / (waitingJobHour + idleNodeHour).
+ * @example newsvendorJobNodes(0.8) // 4
+ */
+export function newsvendorJobNodes(quantile: number): number {
+  return Math.max(1, Math.floor(quantile / (1 - quantile) + 1e-9));
+}
 
 /** Applies the defaults once. @throws {RangeError} for a quantile outside (0, 1) or a bad step. */
 export function resolvePredictiveConfig(options: PredictiveOptions): ResolvedPredictiveConfig {
@@ -43,23 +52,21 @@ export function resolvePredictiveConfig(options: PredictiveOptions): ResolvedPre
   if (!(stepS > 0)) throw new RangeError(`predictive stepS must be positive, got ${stepS}`);
   return {
     quantile,
-    levels: [...new Set([...levels, quantile, options.keepQuantile ?? quantile])],
+    levels: levels.includes(quantile) ? levels : [...levels, quantile],
     stepS,
     refitS: options.refitS ?? 21_600,
     historyDays: options.historyDays ?? 28,
     minModelDays: options.minModelDays ?? 8,
     intervalS: options.intervalS ?? 60,
     powerDownExcess: options.powerDownExcess ?? true,
-    keepAheadS: options.keepAheadS ?? 0,
-    keepQuantile: options.keepQuantile ?? quantile,
-    maxJobNodes: options.maxJobNodes ?? Number.POSITIVE_INFINITY,
+    maxJobNodes: options.maxJobNodes ?? newsvendorJobNodes(quantile),
     forecaster: options.forecaster ?? modelForecaster(),
   };
 }
 
 /**
  * `predictive`: keeps warm, per pool, the forecast `quantile` of the largest burst of nodes asked for
- * within one boot time, over every forecast step from now to one boot time plus one decision interval
+ * within one boot time by jobs of at most `maxJobNodes` nodes, over every forecast step from now to one boot time plus one decision interval
  * ahead (so nodes are up before the jobs come). The forecaster is refitted every `refitS` on complete
  * steps before the decision time only — a step still in progress is never part of a fit, and nothing
  * after the observation is ever seen. Idle nodes above the warm capacity power down at once when
@@ -81,9 +88,7 @@ export function predictivePolicy(
   // Per pool: the quantile path of the last fit and the time its first step starts.
   let fitOriginS = Number.NEGATIVE_INFINITY;
   let paths: Float64Array[] = [];
-  let keepPaths: Float64Array[] = [];
-  const horizon =
-    Math.ceil((config.refitS + Math.max(context.bootS + config.intervalS, config.keepAheadS)) / config.stepS) + 2;
+  const horizon = Math.ceil((config.refitS + context.bootS + config.intervalS) / config.stepS) + 2;
 
   const refit = (nowS: number): void => {
     const originS = Math.floor(nowS / config.stepS) * config.stepS;
@@ -92,12 +97,8 @@ export function predictivePolicy(
       originS - config.historyDays * 86_400,
     );
     const steps = Math.max(0, Math.round((originS - fromS) / config.stepS));
-    keepPaths = [];
     paths = context.pools.map((_, p) => {
-      if (steps < Math.round(86_400 / config.stepS)) {
-        keepPaths.push(new Float64Array(horizon));
-        return new Float64Array(horizon);
-      }
+      if (steps < Math.round(86_400 / config.stepS)) return new Float64Array(horizon);
       const values = log.burstSeries(p, {
         startS: fromS,
         stepS: config.stepS,
@@ -115,7 +116,6 @@ export function predictivePolicy(
         // A series the model cannot take (all zeros, too short for every candidate): the profile stands in.
         quantiles = fallback.forecast(series, { horizon, levels: config.levels });
       }
-      keepPaths.push(Float64Array.from(quantiles[String(config.keepQuantile)] ?? []));
       return Float64Array.from(quantiles[String(config.quantile)] ?? []);
     });
     fitOriginS = originS;
@@ -138,14 +138,10 @@ export function predictivePolicy(
         const path = paths[p];
         let warm = 0;
         for (let h = first; h <= last; h++) warm = Math.max(warm, path?.[h] ?? 0);
-        const lastKeep = Math.floor((nowS + config.keepAheadS - fitOriginS) / config.stepS);
-        let keep = warm;
-        for (let h = first; h <= lastKeep; h++) keep = Math.max(keep, keepPaths[p]?.[h] ?? 0);
         decisions.push(
           ...warmDecisions(name, nowS, pool, warm, {
-            reason: `forecast q${config.quantile} of the boot-window burst up to ${context.bootS + config.intervalS} s ahead`,
+            reason: `forecast q${config.quantile} of the boot-window burst of jobs of ≤ ${config.maxJobNodes} node(s) up to ${context.bootS + config.intervalS} s ahead`,
             powerDownExcess: config.powerDownExcess,
-            keep,
           }),
         );
       });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   alwaysOnPolicy,
+  ArrivalLog,
   createPolicy,
+  newsvendorJobNodes,
   newsvendorQuantile,
   noArrivals,
   oraclePolicy,
@@ -14,6 +16,7 @@ import {
   type Observation,
   type Plan,
   type PolicyContext,
+  type PoolObservation,
   type ProvisioningPolicy,
 } from '../../../src/plan/policies/index.js';
 import { simulate } from '../../../src/sim/simulator.js';
@@ -82,6 +85,36 @@ describe('newsvendor quantile', () => {
   });
 });
 
+describe('newsvendor job size', () => {
+  it('warms only for jobs whose nodes cost less idle time than the wait they save', () => {
+    // q / (1 − q) = waitingJobHour / idleNodeHour: 0.8 → 4, 0.5 → 1, 0.9 → 9, 0.95 → 19.
+    expect(newsvendorJobNodes(0.8)).toBe(4);
+    expect(newsvendorJobNodes(0.5)).toBe(1);
+    expect(newsvendorJobNodes(0.9)).toBe(9);
+    expect(newsvendorJobNodes(0.95)).toBe(19);
+    expect(newsvendorJobNodes(0.1)).toBe(1);
+  });
+});
+
+describe('arrival log', () => {
+  it('leaves jobs above the size limit out of the boot-window burst', () => {
+    const log = new ArrivalLog(1);
+    log.add(
+      arrivals([
+        [T0 + 10, 3],
+        [T0 + 100, 8],
+        [T0 + 200, 2],
+        [T0 + 1000, 1],
+      ]),
+    );
+    const options = { startS: T0, stepS: 900, steps: 2, windowS: 300, beforeS: T0 + 1800 };
+    expect(Array.from(log.burstSeries(0, options))).toEqual([13, 1]);
+    expect(Array.from(log.burstSeries(0, { ...options, maxJobNodes: 4 }))).toEqual([5, 1]);
+    // A step not over at `beforeS` is not seen.
+    expect(Array.from(log.burstSeries(0, { ...options, beforeS: T0 + 900 }))).toEqual([13, 0]);
+  });
+});
+
 describe('seasonal-warm-pool', () => {
   // The 10:00 hour of the last four Mondays had bursts of 2, 4, 6 and 8 nodes.
   const history = arrivals([2, 4, 6, 8].map((n, k) => [T0 + k * 7 * DAY + 10 * 3600 + 60, n] as const));
@@ -129,12 +162,45 @@ describe('predictive', () => {
   // Every day at 09:00, a 10-node job arrives; nothing else.
   const history = arrivals(Array.from({ length: 14 }, (_, d) => [T0 + d * DAY + 9 * 3600, 10] as const));
   const make = (): ProvisioningPolicy =>
-    predictivePolicy(context(history), { quantile: 0.9, forecaster: profileForecaster(), refitS: 3600 });
+    predictivePolicy(context(history), {
+      quantile: 0.9,
+      maxJobNodes: 10,
+      forecaster: profileForecaster(),
+      refitS: 3600,
+    });
 
   it('warms the nodes one boot time before the daily burst and not at night', () => {
     const p = make();
     expect(warmOf(p.decide(observe(T0 + 14 * DAY + 3 * 3600)))).toBe(0);
     expect(warmOf(p.decide(observe(T0 + 14 * DAY + 9 * 3600 - 300)))).toBe(10);
+  });
+
+  it('does not warm for jobs larger than the newsvendor job size', () => {
+    // Daily: a 10-node job at 09:00 and a 3-node job at 14:00. At q = 0.8 only jobs of ≤ 4 nodes pay off.
+    const h = arrivals(
+      Array.from({ length: 14 }, (_, d) => [
+        [T0 + d * DAY + 9 * 3600, 10] as const,
+        [T0 + d * DAY + 14 * 3600, 3] as const,
+      ]).flat(),
+    );
+    const p = predictivePolicy(context(h), { quantile: 0.8, forecaster: profileForecaster(), refitS: 3600 });
+    expect(warmOf(p.decide(observe(T0 + 14 * DAY + 9 * 3600 - 300)))).toBe(0);
+    expect(warmOf(p.decide(observe(T0 + 14 * DAY + 14 * 3600 - 300)))).toBe(3);
+    // An explicit size limit overrides the cost rule.
+    const wide = predictivePolicy(context(h), {
+      quantile: 0.8,
+      maxJobNodes: 16,
+      forecaster: profileForecaster(),
+      refitS: 3600,
+    });
+    expect(warmOf(wide.decide(observe(T0 + 14 * DAY + 9 * 3600 - 300)))).toBe(10);
+  });
+
+  it('keeps idle nodes when a job is queued even above the warm capacity', () => {
+    const o = observe(T0 + 14 * DAY + 3 * 3600, 6);
+    const queued: Observation = { ...o, pools: [{ ...(o.pools[0] as PoolObservation), pendingJobs: 1 }] };
+    const plan = make().decide(queued);
+    expect(plan.decisions.some((d) => d.kind === 'power-down')).toBe(false);
   });
 
   it('powers idle nodes above the warm capacity down when nothing is queued', () => {
