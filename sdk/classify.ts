@@ -62,6 +62,8 @@ export function cliFailure(
   );
 }
 
+const NOTHING_FOUND = /^Nothing found with query/;
+
 /** Slurm's own error texts from a v0.0.3x response body, if it is JSON with an `errors` list. */
 export function slurmErrorsIn(body: string): string[] {
   try {
@@ -91,7 +93,9 @@ export function httpFailure(
   }
   if (DBD_DOWN.some((re) => re.test(text))) return new SlurmdbdDownError(tail(text), options);
   if (CTLD_DOWN.some((re) => re.test(text))) return new SlurmctldDownError(tail(text), options);
-  if (response.status >= 200 && response.status < 300 && errors.length === 0) return undefined;
+  // slurmdb reports an empty query result as an "error" beside a 200 and an empty list: that is no failure.
+  const realErrors = errors.filter((e) => !NOTHING_FOUND.test(e));
+  if (response.status >= 200 && response.status < 300 && realErrors.length === 0) return undefined;
   const fallback = errors.length > 0 ? errors : [tail(response.body, 300)].filter((s) => s !== '');
   return new RestRequestError(
     { status: response.status, path: request.path, slurmErrors: fallback },

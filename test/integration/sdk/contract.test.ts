@@ -116,6 +116,27 @@ describe('the same SDK calls over local, ssh, REST socket and REST JWT', () => {
     for (const suffix of ['a', 'b', 'c']) expect(existsSync(`${marker}-${suffix}`)).toBe(false);
   });
 
+  it('passes hostile account and user names to Slurm as data over every transport and runs none of them', async () => {
+    const hostileAccounts = HOSTILE_NAMES.filter((n) => !/[\n,]/.test(n));
+    expect(hostileAccounts.length).toBeGreaterThanOrEqual(3);
+    for (const [name, client] of Object.entries(clients)) {
+      const jobs = await client.send(new ListJobHistory({ startEpochS, accounts: hostileAccounts }));
+      // No such account exists: an exact filter returns nothing, a mangled one could match the test jobs.
+      expect(jobs, name).toEqual([]);
+    }
+    // sacct checks user names against the system: its refusal quotes the name exactly as it arrived.
+    const user = hostileAccounts[0] as string;
+    for (const transport of ['local', 'ssh']) {
+      const client = clients[transport] as SlurmClient;
+      const refusal = await client
+        .send(new ListJobHistory({ startEpochS, users: [user] }))
+        .catch((e: unknown) => e);
+      expect(refusal, transport).toBeInstanceOf(Error);
+      expect((refusal as Error).message, transport).toContain(`Invalid user id: ${user}`);
+    }
+    for (const suffix of ['a', 'b', 'c']) expect(existsSync(`${marker}-${suffix}`)).toBe(false);
+  });
+
   it('lists nodes, partitions, reservations and the queue the same way everywhere', async () => {
     const shape = async (c: SlurmClient): Promise<unknown> => ({
       nodes: (await c.send(new ListNodes())).map((n) => ({
