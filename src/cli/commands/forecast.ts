@@ -1,17 +1,13 @@
-import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import type { JobRecord } from '../../collect/job-record.js';
 import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
-import { forecastPoolDemand, type JobBatches, type PoolForecastReport } from '../../forecast/application.js';
+import { forecastPoolDemand, type PoolForecastReport } from '../../forecast/application.js';
 import { ModelNames, type ModelName } from '../../forecast/registry.js';
 import { prepareLstmBackend } from '../../forecast/models/lstm.js';
 import { parseStep } from '../../series/calendar.js';
 import { SeriesNames, type SeriesName } from '../../series/types.js';
-import { StoreQueryError } from '../../store/errors.js';
-import { openEmbeddedStore } from '../../store/sqlite.js';
-import type { HistoryStore } from '../../store/types.js';
 import { systemClock } from '../../shared/clock.js';
 import { configFor, output, table } from '../context.js';
+import { jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
 
 interface ForecastArgs extends GlobalArgs {
@@ -56,17 +52,6 @@ function argsProblem(args: Partial<ForecastArgs>): string | null {
   return null;
 }
 
-async function* storeBatches(
-  store: HistoryStore,
-  query: { source?: string; submittedBeforeS: number },
-): JobBatches {
-  try {
-    for await (const batch of store.jobs(query)) yield batch as JobRecord[];
-  } finally {
-    await store.close();
-  }
-}
-
 async function computeForecast(args: ForecastArgs): Promise<PoolForecastReport> {
   const untilS = Date.parse(args.until) / 1000;
   const models = args.models as ModelName[] | undefined;
@@ -88,14 +73,8 @@ async function computeForecast(args: ForecastArgs): Promise<PoolForecastReport> 
     return forecastPoolDemand({ ...common, timeZone, jobs: readSwf(args.swf) });
   }
   const config = await configFor(args);
-  const path = args.store === '' || args.store === undefined ? config.store.path : args.store;
-  if (!existsSync(path)) {
-    throw new StoreQueryError(`no history store at ${path}; import or collect jobs first, or check --store`, {
-      target: `embedded ${path}`,
-    });
-  }
-  const store = openEmbeddedStore(path);
-  const jobs = storeBatches(store, {
+  const store = await openStoreForReading(args.store ?? '', config);
+  const jobs = jobBatchesThenClose(store, {
     submittedBeforeS: untilS,
     ...(args.source === undefined ? {} : { source: args.source }),
   });

@@ -1,13 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import type { JobRecord } from '../../collect/job-record.js';
 import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
-import { predictJobFromHistory, type JobBatches } from '../../forecast/application.js';
+import { predictJobFromHistory } from '../../forecast/application.js';
 import type { JobPrediction } from '../../forecast/jobs.js';
-import { StoreQueryError } from '../../store/errors.js';
-import { openEmbeddedStore } from '../../store/sqlite.js';
-import type { HistoryStore } from '../../store/types.js';
 import { configFor, output, table } from '../context.js';
+import { jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
 
 interface PredictJobArgs extends GlobalArgs {
@@ -19,14 +15,6 @@ interface PredictJobArgs extends GlobalArgs {
   seed: number;
 }
 
-async function* storeBatches(store: HistoryStore, source: string | undefined): JobBatches {
-  try {
-    for await (const batch of store.jobs(source === undefined ? {} : { source })) yield batch as JobRecord[];
-  } finally {
-    await store.close();
-  }
-}
-
 async function computePrediction(args: PredictJobArgs): Promise<JobPrediction> {
   const jobId = String(args.job);
   if (args.swf !== undefined) {
@@ -34,13 +22,8 @@ async function computePrediction(args: PredictJobArgs): Promise<JobPrediction> {
     return predictJobFromHistory({ jobs: readSwf(args.swf), jobId, timeZone, seed: args.seed });
   }
   const config = await configFor(args);
-  const path = args.store === '' || args.store === undefined ? config.store.path : args.store;
-  if (!existsSync(path)) {
-    throw new StoreQueryError(`no history store at ${path}; import or collect jobs first, or check --store`, {
-      target: `embedded ${path}`,
-    });
-  }
-  const jobs = storeBatches(openEmbeddedStore(path), args.source);
+  const store = await openStoreForReading(args.store ?? '', config);
+  const jobs = jobBatchesThenClose(store, args.source === undefined ? {} : { source: args.source });
   return predictJobFromHistory({ jobs, jobId, timeZone: args.tz ?? config.timeZone, seed: args.seed });
 }
 

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import type { SwfProgress } from '../../collect/swf.js';
@@ -8,9 +7,8 @@ import { seriesFromStore } from '../../series/from-store.js';
 import { seriesFromTrace } from '../../series/from-traces.js';
 import type { PoolInfo } from '../../series/build.js';
 import type { PoolSeries } from '../../series/types.js';
-import { StoreQueryError } from '../../store/errors.js';
-import { openEmbeddedStore } from '../../store/sqlite.js';
 import { configFor, output, table } from '../context.js';
+import { openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
 
 interface SeriesArgs extends GlobalArgs {
@@ -104,17 +102,7 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
   };
   if (args.store !== undefined) {
     const config = await configFor(args);
-    const path = args.store === '' ? config.store.path : args.store;
-    // Opening a missing file would create an empty store; a typo should be an error instead.
-    if (!existsSync(path)) {
-      throw new StoreQueryError(
-        `no history store at ${path}; import or collect jobs first, or check --store`,
-        {
-          target: `embedded ${path}`,
-        },
-      );
-    }
-    const store = openEmbeddedStore(path);
+    const store = await openStoreForReading(args.store, config);
     try {
       const timeZone = args.tz ?? config.timeZone;
       const result = await seriesFromStore(store, {
