@@ -48,4 +48,9 @@ function reportFailure(error: unknown): number {
   return error instanceof UsageError || error instanceof ConfigError ? ExitCode.usage : ExitCode.failure;
 }
 
+// A reader that stops early (`slurmcast … | head`) is not a failure of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+  throw error;
+});
 process.exitCode = await main(hideBin(process.argv));
