@@ -299,26 +299,28 @@ function swfState(status: number): JobState {
 }
 
 /**
- * Scans up to 18 numbers from `line[from, to)` into `out`. Returns the field count, or -1 with the
- * offending field index in `out[FIELD_COUNT]` when a field is not a number.
+ * Scans up to 18 numbers from `bytes[from, to)` into `out`. Returns the field count, or -1 with the
+ * offending field index in `out[FIELD_COUNT]` when a field is not a number. Bytes, not a string: the
+ * reader scans job lines straight from the decompressed file buffers (job lines are ASCII digits and
+ * blanks), which spares decoding every chunk to a string.
  */
-function scanFields(line: string, from: number, to: number, out: Float64Array): number {
+function scanFields(bytes: Uint8Array, from: number, to: number, out: Float64Array): number {
   let count = 0;
   let i = from;
   while (i < to) {
-    let c = line.charCodeAt(i);
+    let c = bytes[i] as number;
     // Skip blanks: space, tab, CR.
     while (c === 32 || c === 9 || c === 13) {
       i++;
       if (i >= to) return count;
-      c = line.charCodeAt(i);
+      c = bytes[i] as number;
     }
     if (count === FIELD_COUNT) return FIELD_COUNT + 1;
     let negative = false;
     if (c === 45) {
       negative = true;
       i++;
-      c = i < to ? line.charCodeAt(i) : 32;
+      c = i < to ? (bytes[i] as number) : 32;
     }
     let value = 0;
     let digits = 0;
@@ -326,19 +328,19 @@ function scanFields(line: string, from: number, to: number, out: Float64Array): 
       value = value * 10 + (c - 48);
       digits++;
       i++;
-      c = i < to ? line.charCodeAt(i) : 32;
+      c = i < to ? (bytes[i] as number) : 32;
     }
     if (c === 46) {
       // A fraction (some logs record average CPU time or memory with decimals).
       i++;
-      c = i < to ? line.charCodeAt(i) : 32;
+      c = i < to ? (bytes[i] as number) : 32;
       let scale = 0.1;
       while (c >= 48 && c <= 57) {
         value += (c - 48) * scale;
         scale /= 10;
         digits++;
         i++;
-        c = i < to ? line.charCodeAt(i) : 32;
+        c = i < to ? (bytes[i] as number) : 32;
       }
     }
     if (digits === 0 || !(c === 32 || c === 9 || c === 13)) {
@@ -350,22 +352,23 @@ function scanFields(line: string, from: number, to: number, out: Float64Array): 
   return count;
 }
 
-/** Interned id strings: a log has a few hundred users and groups, so the hot path rarely allocates one. */
-const idStrings = new Map<string, Map<number, string>>();
+/**
+ * Interned id strings: a log has a few hundred users, groups and applications, so the hot path rarely
+ * allocates one. Indexed by id (a dense array lookup, not a hash) below ID_CACHE_LIMIT.
+ */
 const ID_CACHE_LIMIT = 100_000;
+const userNames: string[] = [];
+const appNames: string[] = [];
 
-function idString(id: number, prefix: string): string {
-  let cache = idStrings.get(prefix);
-  if (cache === undefined) {
-    cache = new Map();
-    idStrings.set(prefix, cache);
+function idString(cache: string[], id: number, prefix: string): string {
+  if (id < ID_CACHE_LIMIT && Number.isInteger(id)) {
+    const known = cache[id];
+    if (known !== undefined) return known;
+    const text = `${prefix}${id}`;
+    cache[id] = text;
+    return text;
   }
-  let text = cache.get(id);
-  if (text === undefined) {
-    text = `${prefix}${id}`;
-    if (cache.size < ID_CACHE_LIMIT) cache.set(id, text);
-  }
-  return text;
+  return `${prefix}${id}`;
 }
 
 /**
@@ -428,9 +431,9 @@ function recordFromFields(
   return {
     source: ctx.source,
     jobId,
-    name: app >= 0 ? idString(app, 'app') : null,
-    user: user >= 0 ? idString(user, '') : '',
-    account: group >= 0 ? idString(group, '') : null,
+    name: app >= 0 ? idString(appNames, app, 'app') : null,
+    user: user >= 0 ? idString(userNames, user, '') : '',
+    account: group >= 0 ? idString(userNames, group, '') : null,
     partition,
     qos,
     state: startS === null && status === -1 ? 'UNKNOWN' : swfState(status),
@@ -461,19 +464,17 @@ function recordFromFields(
  */
 export function parseSwfLine(line: string, context: SwfContext): SwfLineResult {
   const fields = new Float64Array(FIELD_COUNT + 1);
-  const result = parseLine(line, 0, line.length, fields, context, new Map());
+  const bytes = Buffer.from(line, 'utf8');
+  const result = recordFromScan(scanFields(bytes, 0, bytes.length, fields), fields, context, new Map());
   return typeof result === 'string' ? { ok: false, reason: result } : { ok: true, record: result };
 }
 
-function parseLine(
-  text: string,
-  from: number,
-  to: number,
+function recordFromScan(
+  count: number,
   fields: Float64Array,
   ctx: SwfContext,
   partSeen: Map<number, number>,
 ): JobRecord | string {
-  const count = scanFields(text, from, to, fields);
   if (count === -1) return `field ${(fields[FIELD_COUNT] ?? 0) + 1} is not a number`;
   if (count !== FIELD_COUNT) {
     return count > FIELD_COUNT
@@ -544,6 +545,22 @@ async function* textChunks(input: TraceInput, path: string): AsyncGenerator<stri
   } finally {
     input.close();
   }
+}
+
+/** The decompressed chunks of a trace input as buffers. */
+async function* byteChunks(input: TraceInput, path: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of input.stream) yield chunk as Buffer;
+  } catch (error) {
+    throw new TraceReadError(path, { cause: error });
+  } finally {
+    input.close();
+  }
+}
+
+const utf8 = new TextDecoder('utf-8');
+function decodeUtf8(bytes: Uint8Array, from: number, to: number): string {
+  return utf8.decode(bytes.subarray(from, to));
 }
 
 /**
@@ -617,16 +634,15 @@ export function readSwf(path: string, options: SwfReadOptions = {}): SwfRead {
       let skipped = 0;
       let lines = 0;
       let jobs = 0;
-      let rest = '';
 
-      const handle = (text: string, from: number, to: number, batch: JobRecord[]): void => {
+      const handle = (bytes: Uint8Array, from: number, to: number, batch: JobRecord[]): void => {
         lines++;
         // Skip leading blanks to classify the line.
         let i = from;
-        while (i < to && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-        if (i >= to || (to - i === 1 && text.charCodeAt(i) === 13)) return;
-        if (text.charCodeAt(i) === 59 /* ; */) {
-          headerBuilder.add(text.slice(i, to).trimEnd());
+        while (i < to && (bytes[i] === 32 || bytes[i] === 9)) i++;
+        if (i >= to || (to - i === 1 && bytes[i] === 13)) return;
+        if (bytes[i] === 59 /* ; */) {
+          headerBuilder.add(decodeUtf8(bytes, i, to).trimEnd());
           header = null;
           ctx = null;
           return;
@@ -635,7 +651,7 @@ export function readSwf(path: string, options: SwfReadOptions = {}): SwfRead {
           header = headerBuilder.build();
           ctx = swfContext(header, { source: resolved.source, unixStartS: resolved.unixStartS });
         }
-        const result = parseLine(text, i, to, fields, ctx, partSeen);
+        const result = recordFromScan(scanFields(bytes, i, to, fields), fields, ctx, partSeen);
         if (typeof result !== 'string') {
           batch.push(result);
           jobs++;
@@ -650,21 +666,34 @@ export function readSwf(path: string, options: SwfReadOptions = {}): SwfRead {
         resolved.onSkip?.(skip);
       };
 
-      for await (const text of textChunks(input, path)) {
-        const chunk = rest === '' ? text : rest + text;
+      // Lines are cut from the byte chunks as they come; a line split across two chunks is joined
+      // (only that line is copied).
+      let rest: Buffer | null = null;
+      for await (const chunk of byteChunks(input, path)) {
         const batch: JobRecord[] = [];
         let from = 0;
-        let nl = chunk.indexOf('\n', from);
+        let nl = chunk.indexOf(10, from);
+        if (rest !== null) {
+          if (nl === -1) {
+            rest = Buffer.concat([rest, chunk]);
+            continue;
+          }
+          const joined: Buffer = Buffer.concat([rest, chunk.subarray(0, nl)]);
+          rest = null;
+          handle(joined, 0, joined.length, batch);
+          from = nl + 1;
+          nl = chunk.indexOf(10, from);
+        }
         while (nl !== -1) {
           handle(chunk, from, nl, batch);
           from = nl + 1;
-          nl = chunk.indexOf('\n', from);
+          nl = chunk.indexOf(10, from);
         }
-        rest = chunk.slice(from);
+        if (from < chunk.length) rest = Buffer.from(chunk.subarray(from));
         resolved.onProgress?.({ bytesRead: input.bytesRead(), totalBytes: input.totalBytes, lines, jobs });
         if (batch.length > 0) yield batch;
       }
-      if (rest !== '') {
+      if (rest !== null && rest.length > 0) {
         const batch: JobRecord[] = [];
         handle(rest, 0, rest.length, batch);
         if (batch.length > 0) yield batch;
