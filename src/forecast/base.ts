@@ -124,15 +124,17 @@ export function validatePredictOptions(options: PredictOptions): void {
  */
 export function residualsByStep(cv: CrossValidation, scales?: readonly number[]): Float64Array[] {
   const out: Float64Array[] = [];
+  const count = cv.origins.length;
   for (let h = 0; h < cv.horizon; h++) {
-    const r: number[] = [];
-    for (let j = 0; j < cv.origins.length; j++) {
+    const r = new Float64Array(count);
+    let k = 0;
+    for (let j = 0; j < count; j++) {
       const a = cv.actual[j]?.[h] ?? Number.NaN;
       const m = cv.mean[j]?.[h] ?? Number.NaN;
       const sc = scales?.[j] ?? 1;
-      if (Number.isFinite(a) && Number.isFinite(m)) r.push((a - m) / sc);
+      if (Number.isFinite(a) && Number.isFinite(m)) r[k++] = (a - m) / sc;
     }
-    out.push(Float64Array.from(r));
+    out.push(r.subarray(0, k));
   }
   return out;
 }
@@ -165,27 +167,67 @@ export function conformalOffsets(
   const out = new Map<number, Float64Array>();
   for (const level of levels) out.set(level, new Float64Array(horizon));
   const known = residuals.length;
-  let buffer = new Float64Array(256);
+  // Each step's residuals sorted once; neighbouring steps share most of their pool, so the pool slides
+  // by merging steps in and out (linear passes) instead of being re-sorted at every step.
+  const sortedSteps = residuals.map((r) => Float64Array.from(r).sort());
+  let total = 0;
+  for (const r of sortedSteps) total += r.length;
+  let pool = new Float64Array(Math.max(1, total));
+  let spare = new Float64Array(Math.max(1, total));
+  let size = 0;
+  let curLo = 0;
+  let curHi = -1;
+  const merge = (add: Float64Array): void => {
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < size && j < add.length) {
+      const a = pool[i] as number;
+      const b = add[j] as number;
+      if (a <= b) {
+        spare[k++] = a;
+        i++;
+      } else {
+        spare[k++] = b;
+        j++;
+      }
+    }
+    while (i < size) spare[k++] = pool[i++] as number;
+    while (j < add.length) spare[k++] = add[j++] as number;
+    [pool, spare] = [spare, pool];
+    size = k;
+  };
+  const remove = (drop: Float64Array): void => {
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    while (i < size) {
+      const a = pool[i] as number;
+      while (j < drop.length && (drop[j] as number) < a) j++;
+      if (j < drop.length && drop[j] === a) {
+        j++;
+        i++;
+        continue;
+      }
+      spare[k++] = a;
+      i++;
+    }
+    [pool, spare] = [spare, pool];
+    size = k;
+  };
   for (let h = 0; h < horizon; h++) {
     const centre = Math.min(h, known - 1);
     const w = Math.min(3, Math.max(1, Math.round((centre + 1) / 10)));
-    let size = 0;
-    for (let k = Math.max(0, centre - w); k <= Math.min(known - 1, centre + w); k++) {
-      const r = residuals[k];
-      if (r === undefined) continue;
-      if (size + r.length > buffer.length) {
-        const bigger = new Float64Array(2 * (size + r.length));
-        bigger.set(buffer.subarray(0, size));
-        buffer = bigger;
-      }
-      buffer.set(r, size);
-      size += r.length;
-    }
-    // Typed-array sort is numeric and much faster than Array#sort with a comparator.
-    const pool = buffer.subarray(0, size).sort();
+    const lo = Math.max(0, centre - w);
+    const hi = Math.min(known - 1, centre + w);
+    for (let k = curLo; k <= curHi; k++) if (k < lo || k > hi) remove(sortedSteps[k] as Float64Array);
+    for (let k = lo; k <= hi; k++) if (k < curLo || k > curHi) merge(sortedSteps[k] as Float64Array);
+    curLo = lo;
+    curHi = hi;
+    const sorted = pool.subarray(0, size);
     for (const level of levels) {
       const arr = out.get(level) as Float64Array;
-      arr[h] = pool.length > 0 ? sortedQuantile(pool, level) : 0;
+      arr[h] = size > 0 ? sortedQuantile(sorted, level) : 0;
     }
   }
   return out;

@@ -27,6 +27,12 @@ export { buildCalendar, type Calendar } from './calendar.js';
 export { seasonalNaive, multiWeekMean } from './models/naive.js';
 export { holtWinters } from './models/holt-winters.js';
 export { profileAr } from './models/profile-ar.js';
+export {
+  profileLevel,
+  LevelModes,
+  type LevelMode,
+  type ProfileLevelOptions,
+} from './models/profile-level.js';
 export { forest } from './models/forest.js';
 export { lstm, prepareLstmBackend, type LstmOptions } from './models/lstm.js';
 export { ensemble } from './models/ensemble.js';

@@ -6,6 +6,7 @@ import { holtWinters } from './models/holt-winters.js';
 import { lstm, type LstmOptions } from './models/lstm.js';
 import { multiWeekMean, seasonalNaive } from './models/naive.js';
 import { profileAr } from './models/profile-ar.js';
+import { profileLevel } from './models/profile-level.js';
 
 /** Every model `forecastSeries` can select by name. */
 export const ModelNames = [
@@ -14,6 +15,7 @@ export const ModelNames = [
   'mean-4w',
   'holt-winters',
   'profile-ar',
+  'profile-level',
   'forest',
   'lstm',
   'ensemble',
@@ -30,11 +32,12 @@ export const DefaultModels: readonly ModelName[] = [
   'mean-4w',
   'holt-winters',
   'profile-ar',
+  'profile-level',
   'ensemble',
 ];
 
 /** Members of the `ensemble` model. */
-export const EnsembleMembers: readonly ModelName[] = ['profile-ar', 'holt-winters', 'mean-4w'];
+export const EnsembleMembers: readonly ModelName[] = ['profile-ar', 'holt-winters', 'profile-level'];
 
 export interface ModelFactoryOptions {
   seed: number;
@@ -58,6 +61,8 @@ export function createModel(name: string, options: ModelFactoryOptions): SpecMod
       return holtWinters();
     case 'profile-ar':
       return profileAr();
+    case 'profile-level':
+      return profileLevel();
     case 'forest':
       return forest({ seed: options.seed });
     case 'lstm':

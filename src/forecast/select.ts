@@ -12,7 +12,7 @@ import {
 } from './base.js';
 import { InvalidForecastOptionsError, InvalidSeriesError } from './errors.js';
 import type { LstmOptions } from './models/lstm.js';
-import { pinball } from './numeric.js';
+import { pinball, sortedQuantile } from './numeric.js';
 import { createModel, DefaultModels, type ModelName } from './registry.js';
 import type { CrossValidation, SeriesInput } from './types.js';
 
@@ -107,11 +107,12 @@ function maeOf(cv: CrossValidation): number {
   cv.mean.forEach((m, j) => {
     const a = cv.actual[j];
     if (a === undefined) return;
+    const w = j + 1;
     for (let h = 0; h < m.length; h++) {
       const d = (a[h] ?? Number.NaN) - (m[h] ?? Number.NaN);
       if (Number.isFinite(d)) {
-        s += Math.abs(d);
-        c++;
+        s += w * Math.abs(d);
+        c += w;
       }
     }
   });
@@ -174,6 +175,83 @@ function intervalOffsets(
       return out;
     },
   };
+}
+
+/** Nominal coverage of the central interval the calibration aims at (the 0.1–0.9 band). */
+const CALIBRATION_COVERAGE = 0.8;
+/** Bounds on the calibration factor: never narrow much below, nor widen far beyond, the raw band. */
+const MIN_CALIBRATION = 0.9;
+const MAX_CALIBRATION = 4;
+/** Fewest ended backtest windows a calibration fold is built from. */
+const MIN_CALIBRATION_ORIGINS = 3;
+const CALIBRATION_FOLD_STRIDE = 3;
+
+function subCv(cv: CrossValidation, end: number): CrossValidation {
+  return {
+    origins: cv.origins.slice(0, end),
+    horizon: cv.horizon,
+    mean: cv.mean.slice(0, end),
+    actual: cv.actual.slice(0, end),
+  };
+}
+
+/**
+ * How much the conformal band must be widened (or narrowed) around its median so that bands built
+ * from older backtest origins cover 80% of the later ones. Each later origin j is scored with offsets
+ * from origins before j only, the way the final forecast is scored with offsets from origins before
+ * it: when spread grows over time (bursts, growth), residuals of older origins understate it, and
+ * this factor measures by how much. For every held-out point the factor that would just cover it is
+ * recorded; the 80th percentile of those is the calibration. Scaling every level's offset about the
+ * median by one positive factor keeps quantiles monotone in the level and intervals nested.
+ */
+function calibrationFactor(cv: CrossValidation, scales: readonly number[]): number {
+  const count = cv.origins.length;
+  const first = Math.max(2, Math.ceil(count / 2));
+  const levels = [0.1, 0.5, 0.9];
+  const needed: number[] = [];
+  // Every third origin from the latest back: neighbouring folds share most of their windows, and
+  // each fold costs one conformal pass.
+  for (let j = count - 1; j >= first; j -= CALIBRATION_FOLD_STRIDE) {
+    // Only windows that had fully ended by origin j, as every backtest window has ended by the time
+    // the real forecast is made.
+    let known = 0;
+    while (known < j && (cv.origins[known] ?? 0) + cv.horizon <= (cv.origins[j] ?? 0)) known++;
+    if (known < MIN_CALIBRATION_ORIGINS) continue;
+    const offsets = intervalOffsets(subCv(cv, known), scales.slice(0, known), levels).at(scales[j] ?? 1);
+    const lo = offsets.get(0.1) as Float64Array;
+    const med = offsets.get(0.5) as Float64Array;
+    const hi = offsets.get(0.9) as Float64Array;
+    const m = cv.mean[j];
+    const a = cv.actual[j];
+    if (m === undefined || a === undefined) continue;
+    for (let h = 0; h < cv.horizon; h++) {
+      const y = a[h] ?? Number.NaN;
+      if (!Number.isFinite(y)) continue;
+      const centre = (m[h] ?? 0) + (med[h] ?? 0);
+      const width = y >= centre ? (hi[h] ?? 0) - (med[h] ?? 0) : (med[h] ?? 0) - (lo[h] ?? 0);
+      const gap = Math.abs(y - centre);
+      needed.push(gap === 0 ? 0 : width > 0 ? gap / width : Number.POSITIVE_INFINITY);
+    }
+  }
+  if (needed.length < cv.horizon) return 1;
+  const sorted = Float64Array.from(needed).sort();
+  const c = sortedQuantile(sorted, CALIBRATION_COVERAGE);
+  return Math.min(MAX_CALIBRATION, Math.max(MIN_CALIBRATION, Number.isFinite(c) ? c : MAX_CALIBRATION));
+}
+
+/** Scales every level's offset about the median offset by `factor` (> 0), keeping the order of levels. */
+function calibrate(
+  offsets: Map<number, Float64Array>,
+  median: Float64Array,
+  factor: number,
+): Map<number, Float64Array> {
+  const out = new Map<number, Float64Array>();
+  for (const [level, off] of offsets)
+    out.set(
+      level,
+      off.map((v, h) => (median[h] ?? 0) + factor * (v - (median[h] ?? 0))),
+    );
+  return out;
 }
 
 function clampCv(cv: CrossValidation, lowerBound: number): CrossValidation {
@@ -256,10 +334,13 @@ export function forecastSeries(series: SeriesInput, options: ForecastSeriesOptio
   let quantiles: Record<string, number[]>;
   if (best !== undefined) {
     mean = Array.from(pointForecast(chosen.spec, series, config.horizon), (v) => Math.max(lowerBound, v));
-    const offsets = intervalOffsets(best.cv, scales, config.levels);
-    quantiles = applyOffsets(mean, offsets.at(localScale(series.values, n, scaleWindow, scaleWindow)), {
-      lowerBound,
-    });
+    const scaleNow = localScale(series.values, n, scaleWindow, scaleWindow);
+    const all = intervalOffsets(best.cv, scales, [...config.levels, 0.5]).at(scaleNow);
+    const median = all.get(0.5) as Float64Array;
+    // Keys in the order asked, whether or not 0.5 was among them.
+    const offsets = new Map(config.levels.map((level) => [level, all.get(level) ?? median]));
+    const factor = calibrationFactor(best.cv, scales);
+    quantiles = applyOffsets(mean, calibrate(offsets, median, factor), { lowerBound });
   } else {
     // Too short for a backtest: the model's own in-sample intervals are all there is.
     const fitted = chosen.fit(series).predict({ horizon: config.horizon, levels: config.levels });

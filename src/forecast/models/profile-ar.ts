@@ -76,9 +76,14 @@ function solve(a: Float64Array, b: Float64Array, dim: number): Float64Array {
  * how much of the current deviation (last residual, mean residual over the last day and over the last week) is still there
  * h steps later; the coefficients shrink towards 0 with h on real logs, so short horizons lean on
  * the recent level and long ones on the seasonal profile.
+ *
+ * With `clip` (default true) the correction stays within the range spanned by 0 and the three deviations
+ * at the origin: fitted on a period of fast growth, the regressions learn coefficients above 1 and
+ * would otherwise carry the growth a week ahead after it stops.
  */
-export function profileAr(options: { weeks?: number; ridge?: number } = {}): SpecModel {
+export function profileAr(options: { weeks?: number; ridge?: number; clip?: boolean } = {}): SpecModel {
   const weeks = options.weeks ?? 4;
+  const clip = options.clip ?? true;
   const ridge = options.ridge ?? 0.02;
   return defineModel({
     name: weeks === 4 ? 'profile-ar' : `profile-ar-${weeks}w`,
@@ -154,11 +159,14 @@ export function profileAr(options: { weeks?: number; ridge?: number } = {}): Spe
             r[t] = (h[t] ?? 0) - weekProfileAt(h, c, t, weeks, t);
           const f = new Float64Array(dim);
           originFeatures(r, m, window, c.slotsPerWeek, f);
+          const loAdj = Math.min(0, ...f);
+          const hiAdj = Math.max(0, ...f);
           const out = new Float64Array(horizon);
           for (let k = 0; k < horizon; k++) {
             const idx = Math.min(k, maxH - 1);
             let adj = 0;
             for (let p = 0; p < dim; p++) adj += (smoothed[p]?.[idx] ?? 0) * (f[p] ?? 0);
+            if (clip) adj = Math.min(hiAdj, Math.max(loAdj, adj));
             out[k] = weekProfileAt(h, c, m + k, weeks, m) + adj;
           }
           return out;

@@ -6,6 +6,7 @@ import { holtWinters } from '../../../src/forecast/models/holt-winters.js';
 import { lstm, prepareLstmBackend } from '../../../src/forecast/models/lstm.js';
 import { multiWeekMean, seasonalNaive } from '../../../src/forecast/models/naive.js';
 import { profileAr } from '../../../src/forecast/models/profile-ar.js';
+import { profileLevel } from '../../../src/forecast/models/profile-level.js';
 import { forecastSeries } from '../../../src/forecast/select.js';
 import { series, weekly } from './synthetic.js';
 
@@ -16,6 +17,8 @@ const models: Record<string, () => SpecModel> = {
   'mean-4w': () => multiWeekMean(),
   'holt-winters': () => holtWinters({ maxEvals: 120 }),
   'profile-ar': () => profileAr(),
+  'profile-level': () => profileLevel(),
+  'profile-level-mul': () => profileLevel({ mode: 'multiplicative' }),
   forest: () => forest({ seed: 3, maxSamples: 150, nEstimators: 5 }),
   lstm: () => lstm({ seed: 3, epochs: 2, units: 4, windowSteps: 12, outputSteps: 24, maxSamples: 32 }),
   ensemble: () => ensemble([profileAr(), multiWeekMean()]),
