@@ -6,6 +6,16 @@ import { StoreQueryError } from '../store/errors.js';
 import { openEmbeddedStore } from '../store/sqlite.js';
 import type { HistoryStore, JobQuery } from '../store/types.js';
 
+/** The options by which a reading command names its history: a log file or the store. */
+export const historySourceOptions = {
+  swf: { type: 'string', describe: 'SWF workload log (plain or .gz)' },
+  store: {
+    type: 'string',
+    describe: 'Read the history store: a file of the embedded store, or no value for the configured store',
+  },
+  source: { type: 'string', describe: 'With --store: only jobs of this source, e.g. slurm:lab' },
+} as const;
+
 /**
  * Opens the history store a reading command names: `--store FILE` is that embedded file; a bare
  * `--store` is the store the config names (embedded or InfluxDB). A missing embedded file is an

@@ -7,7 +7,7 @@ import { parseStep } from '../../series/calendar.js';
 import { SeriesNames, type SeriesName } from '../../series/types.js';
 import { systemClock } from '../../shared/clock.js';
 import { configFor, output, table } from '../context.js';
-import { jobBatchesThenClose, openStoreForReading } from '../history-store.js';
+import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
 
 interface ForecastArgs extends GlobalArgs {
@@ -111,12 +111,7 @@ export const forecastCommand: CommandModule<GlobalArgs, ForecastArgs> = {
   describe: 'Forecast a pool’s demand series with quantiles, using only data before --until',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .option('swf', { type: 'string', describe: 'SWF workload log (plain or .gz)' })
-      .option('store', {
-        type: 'string',
-        describe: 'Embedded history store file (no value: the configured store.path)',
-      })
-      .option('source', { type: 'string', describe: 'With --store: only jobs of this source' })
+      .options(historySourceOptions)
       .option('pool', {
         type: 'string',
         demandOption: true,

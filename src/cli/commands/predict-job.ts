@@ -3,7 +3,7 @@ import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
 import { predictJobFromHistory } from '../../forecast/application.js';
 import type { JobPrediction } from '../../forecast/jobs.js';
 import { configFor, output, table } from '../context.js';
-import { jobBatchesThenClose, openStoreForReading } from '../history-store.js';
+import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
 
 interface PredictJobArgs extends GlobalArgs {
@@ -38,12 +38,7 @@ export const predictJobCommand: CommandModule<GlobalArgs, PredictJobArgs> = {
   describe: 'Predict a job’s runtime, GPUs used and peak memory from jobs that ended before it was submitted',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .option('swf', { type: 'string', describe: 'SWF workload log (plain or .gz)' })
-      .option('store', {
-        type: 'string',
-        describe: 'Embedded history store file (no value: the configured store.path)',
-      })
-      .option('source', { type: 'string', describe: 'With --store: only jobs of this source' })
+      .options(historySourceOptions)
       .option('job', { type: 'string', demandOption: true, describe: 'Job id' })
       .option('tz', { type: 'string', describe: 'IANA time zone (default: the log’s, or config timeZone)' })
       .option('seed', { type: 'number', default: 1, describe: 'Seed for the forests' })

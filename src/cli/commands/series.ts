@@ -8,7 +8,7 @@ import { seriesFromTrace } from '../../series/from-traces.js';
 import type { PoolInfo } from '../../series/build.js';
 import type { PoolSeries } from '../../series/types.js';
 import { configFor, output, table } from '../context.js';
-import { openStoreForReading } from '../history-store.js';
+import { historySourceOptions, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
 
 interface SeriesArgs extends GlobalArgs {
@@ -235,21 +235,13 @@ export const seriesCommand: CommandModule<GlobalArgs, SeriesArgs> = {
   describe: 'Build demand series (demand, running, pending, arrivals) per pool from a log or the store',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .option('swf', { type: 'string', describe: 'SWF workload log (plain or .gz)' })
+      .options(historySourceOptions)
       .option('alibaba-gpu', {
         type: 'string',
         describe: 'Alibaba GPU trace v2023 pod list (CSV, plain or .gz)',
       })
       .option('nodes', { type: 'string', describe: 'Alibaba node list (with --alibaba-gpu)' })
       .option('start', { type: 'string', describe: 'ISO instant that the Alibaba trace time 0 stands for' })
-      .option('store', {
-        type: 'string',
-        describe: 'Embedded history store file (no value: the configured store.path)',
-      })
-      .option('source', {
-        type: 'string',
-        describe: 'With --store: only jobs of this source, e.g. slurm:lab',
-      })
       .option('pool', { type: 'string', describe: 'Print this pool’s series; without it, list the pools' })
       .option('step', { type: 'string', default: '1h', describe: 'Bucket length: 300s, 5m, 1h, 1d' })
       .option('tz', { type: 'string', describe: 'IANA time zone for calendar features (default: the log’s)' })
