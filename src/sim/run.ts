@@ -32,8 +32,21 @@ export async function loadSwfScenario(
 ): Promise<Scenario> {
   const header = await readSwfHeader(path);
   const cluster = clusterFromSwfHeader(header, options.nodes === undefined ? {} : { nodes: options.nodes });
+  return scenarioFromJobs(path.replace(/^.*\//, ''), readSwf(path), cluster, options);
+}
+
+/**
+ * A scenario from job records in batches (a log reader, or the history store), on the given cluster,
+ * optionally only the first `days` days.
+ */
+export async function scenarioFromJobs(
+  label: string,
+  jobs: AsyncIterable<readonly JobRecord[]>,
+  cluster: ClusterSpec,
+  options: { days?: number } = {},
+): Promise<Scenario> {
   const records: JobRecord[] = [];
-  for await (const batch of readSwf(path)) for (const r of batch) records.push(r);
+  for await (const batch of jobs) for (const r of batch) records.push(r);
   let workload = workloadFromRecords(records, cluster);
   if (options.days !== undefined && workload.count > 0) {
     const from = workload.submitS[0] as number;
@@ -42,7 +55,7 @@ export async function loadSwfScenario(
       rejected: workload.rejected,
     };
   }
-  return { label: path.replace(/^.*\//, ''), cluster, workload, history: noArrivals };
+  return { label, cluster, workload, history: noArrivals };
 }
 
 /**

@@ -200,6 +200,31 @@ export function sliceWorkload(w: SimWorkload, fromS: number, toS: number): SimWo
 }
 
 /**
+ * A one-pool cluster of identical CPU nodes; `nodeCount` 0 means unlimited (a cloud partition).
+ */
+export function onePoolCluster(options: {
+  nodeCount: number;
+  cpusPerNode: number;
+  timeZone: string;
+}): ClusterSpec {
+  return {
+    timeZone: options.timeZone,
+    pools: [
+      {
+        name: 'default',
+        partition: 'default',
+        nodeCount: options.nodeCount === 0 ? Number.POSITIVE_INFINITY : options.nodeCount,
+        cpusPerNode: Math.max(1, Math.floor(options.cpusPerNode)),
+        memMiBPerNode: 0,
+        gpusPerNode: 0,
+        gpuType: null,
+        features: [],
+      },
+    ],
+  };
+}
+
+/**
  * A one-pool cluster sized from an SWF header (`MaxNodes`/`MaxProcs`), or `nodes` when given
  * (0 = unlimited). CPUs per node = floor(MaxProcs / MaxNodes), at least 1.
  * @throws {RangeError} when the header gives no size and `nodes` is not given.
@@ -213,22 +238,9 @@ export function clusterFromSwfHeader(
   if (maxNodes === null || maxProcs === null || !(maxNodes > 0)) {
     throw new RangeError('the SWF header has neither MaxNodes nor MaxProcs: give --nodes');
   }
-  const cpusPerNode = Math.max(1, Math.floor(maxProcs / maxNodes));
-  const nodeCount =
-    options.nodes === undefined ? maxNodes : options.nodes === 0 ? Number.POSITIVE_INFINITY : options.nodes;
-  return {
+  return onePoolCluster({
+    nodeCount: options.nodes ?? maxNodes,
+    cpusPerNode: maxProcs / maxNodes,
     timeZone: options.timeZone ?? header.timeZoneString ?? 'UTC',
-    pools: [
-      {
-        name: 'default',
-        partition: 'default',
-        nodeCount,
-        cpusPerNode,
-        memMiBPerNode: 0,
-        gpusPerNode: 0,
-        gpuType: null,
-        features: [],
-      },
-    ],
-  };
+  });
 }

@@ -3,15 +3,23 @@ import { PolicyNames } from '../../plan/policies/index.js';
 import {
   loadSwfScenario,
   runPolicy,
+  scenarioFromJobs,
   simulateReport,
   syntheticScenario,
+  type Scenario,
   type SimulateReport,
 } from '../../sim/run.js';
+import { onePoolCluster } from '../../sim/workload.js';
+import type { Config } from '../../config/schema.js';
 import { systemClock } from '../../shared/clock.js';
 import { configFor, output, table, type GlobalArgs } from '../context.js';
+import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 
 interface SimulateArgs extends GlobalArgs {
   swf: string | undefined;
+  store: string | undefined;
+  source: string | undefined;
+  cpusPerNode: number | undefined;
   synthetic: boolean;
   days: number | undefined;
   policy: string;
@@ -26,11 +34,16 @@ interface SimulateArgs extends GlobalArgs {
 /** What is wrong with the arguments, or null; a returned message is a usage error (exit 2). */
 function argsProblem(a: {
   swf?: string | undefined;
+  store?: string | undefined;
+  'cpus-per-node'?: number | undefined;
   synthetic?: boolean;
   nodes?: number | undefined;
   quantile?: number | undefined;
 }): string | null {
-  if ((a.swf === undefined) === !a.synthetic) return 'give exactly one of --swf FILE or --synthetic';
+  const sources = [a.swf !== undefined, a.store !== undefined, a.synthetic === true].filter(Boolean).length;
+  if (sources !== 1) return 'give exactly one of --swf FILE, --store [FILE] or --synthetic';
+  if (a.store !== undefined && (a.nodes === undefined || a['cpus-per-node'] === undefined))
+    return '--store needs the machine size: --nodes N (0 = unlimited) and --cpus-per-node C';
   if (a.nodes !== undefined && !(Number.isInteger(a.nodes) && a.nodes >= 0))
     return '--nodes must be a whole number ≥ 0 (0 = unlimited)';
   if (a.quantile !== undefined && !(a.quantile >= 0 && a.quantile <= 1))
@@ -38,16 +51,15 @@ function argsProblem(a: {
   return null;
 }
 
-/** `slurmcast simulate`: one policy over an SWF log or the synthetic workload. */
+/** `slurmcast simulate`: one policy over an SWF log, the history store or the synthetic workload. */
 export const simulateCommand: CommandModule<GlobalArgs, SimulateArgs> = {
   command: 'simulate',
-  describe: 'Replay an SWF log or a synthetic workload through the simulated scheduler with one policy',
+  describe:
+    'Replay an SWF log, the history store or a synthetic workload through the simulated scheduler with one policy',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .option('swf', {
-        type: 'string',
-        describe: 'SWF log (plain or .gz); the machine is sized from its header',
-      })
+      .options(historySourceOptions)
+      .option('cpus-per-node', { type: 'number', describe: 'With --store: CPUs of each node' })
       .option('synthetic', {
         type: 'boolean',
         default: false,
@@ -79,17 +91,7 @@ export const simulateCommand: CommandModule<GlobalArgs, SimulateArgs> = {
     // The check above already reported the problem (exit 2); never act on arguments it rejected.
     if (argsProblem(args) !== null) return;
     const config = await configFor(args);
-    const scenario =
-      args.swf !== undefined
-        ? await loadSwfScenario(args.swf, {
-            ...(args.nodes === undefined ? {} : { nodes: args.nodes }),
-            ...(args.days === undefined ? {} : { days: args.days }),
-          })
-        : syntheticScenario({
-            days: args.days ?? 28,
-            seed: args.seed,
-            ...(args.nodes === undefined ? {} : { nodes: args.nodes }),
-          });
+    const scenario = await loadScenario(args, config);
     const t0 = systemClock.nowMs();
     const result = runPolicy(scenario, args.policy, {
       bootS: args.bootS,
@@ -103,3 +105,25 @@ export const simulateCommand: CommandModule<GlobalArgs, SimulateArgs> = {
     output(args, report, () => table(['metric', 'value'], Object.entries(report)));
   },
 };
+
+async function loadScenario(args: SimulateArgs, config: Config): Promise<Scenario> {
+  const days = args.days === undefined ? {} : { days: args.days };
+  if (args.swf !== undefined) {
+    return loadSwfScenario(args.swf, { ...days, ...(args.nodes === undefined ? {} : { nodes: args.nodes }) });
+  }
+  if (args.store !== undefined) {
+    const store = await openStoreForReading(args.store, config);
+    const cluster = onePoolCluster({
+      nodeCount: args.nodes ?? 0,
+      cpusPerNode: args.cpusPerNode ?? 1,
+      timeZone: config.timeZone,
+    });
+    const query = args.source === undefined ? {} : { source: args.source };
+    return scenarioFromJobs(store.description, jobBatchesThenClose(store, query), cluster, days);
+  }
+  return syntheticScenario({
+    days: args.days ?? 28,
+    seed: args.seed,
+    ...(args.nodes === undefined ? {} : { nodes: args.nodes }),
+  });
+}

@@ -46,6 +46,26 @@ describe('reading commands over the embedded store', () => {
     expect(JSON.parse(result.stdout)).toHaveProperty('jobId', '12');
   });
 
+  it('simulates the stored jobs exactly as it simulates the log they came from', async () => {
+    const fromFile = await runCli(['--json', 'simulate', '--swf', swf, '--policy', 'reactive']);
+    const fromStore = await runCli([
+      ...['--json', 'simulate', '--store', storePath, '--policy', 'reactive'],
+      ...['--nodes', '8', '--cpus-per-node', '4'],
+    ]);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromStore.code, fromStore.stderr).toBe(0);
+    const { sim_wall_s: _a, ...file } = JSON.parse(fromFile.stdout) as Record<string, number>;
+    const { sim_wall_s: _b, ...store } = JSON.parse(fromStore.stdout) as Record<string, number>;
+    expect(file['jobs']).toBeGreaterThan(0);
+    expect(store).toEqual(file);
+  });
+
+  it('asks for the machine size when simulating from the store', async () => {
+    const result = await runCli(['simulate', '--store', storePath, '--policy', 'reactive']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--cpus-per-node');
+  });
+
   it('refuses a store file that does not exist instead of creating an empty one', async () => {
     const missing = join(tmpdir(), `slurmcast-no-such-store-${process.pid}.db`);
     const result = await runCli(['series', '--store', missing, '--step', '1h']);
