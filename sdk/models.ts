@@ -37,14 +37,19 @@ export const JobIdSchema = z.object({
 });
 export type JobId = z.infer<typeof JobIdSchema>;
 
-/** One finished or running job from accounting (sacct / slurmdb). */
-export const JobRecordSchema = z.object({
+/** Who and where: the fields accounting and the queue both report for a job. */
+const jobIdentityFields = {
   id: JobIdSchema,
   name: z.string(),
   user: z.string(),
   account: z.string().nullable(),
   partition: z.string().nullable(),
   qos: z.string().nullable(),
+};
+
+/** One finished or running job from accounting (sacct / slurmdb). */
+export const JobRecordSchema = z.object({
+  ...jobIdentityFields,
   /** Base state without the "by <uid>" suffix: COMPLETED, FAILED, CANCELLED, RUNNING, PENDING, TIMEOUT… */
   state: z.string().min(1),
   exitCode: count.nullable(),
@@ -71,12 +76,7 @@ export type JobRecord = z.infer<typeof JobRecordSchema>;
 
 /** A job still in the queue (pending or running). */
 export const QueueJobSchema = z.object({
-  id: JobIdSchema,
-  name: z.string(),
-  user: z.string(),
-  account: z.string().nullable(),
-  partition: z.string().nullable(),
-  qos: z.string().nullable(),
+  ...jobIdentityFields,
   state: z.string().min(1),
   /** Why a pending job waits (`Priority`, `Resources`, `ReqNodeNotAvail…`); `None` when running. */
   reason: z.string(),

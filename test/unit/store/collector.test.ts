@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Node, QueueJob, JobRecord as SlurmJob, Tres } from '../../../sdk/index.js';
+import { emptyTres } from '../../../sdk/parse/values.js';
 import { CollectBusyError, collect, type ClusterReader } from '../../../src/collect/collector.js';
 import {
   featuresOf,
@@ -18,16 +19,7 @@ import type { JobRecord } from '../../../src/collect/job-record.js';
 const T0 = 1_700_000_000;
 
 function tres(overrides: Partial<Tres> = {}): Tres {
-  return {
-    cpu: null,
-    memMiB: null,
-    nodeCount: null,
-    billing: null,
-    gpuCount: null,
-    gpuByType: {},
-    other: {},
-    ...overrides,
-  };
+  return { ...emptyTres(), ...overrides };
 }
 
 function slurmJob(raw: number, overrides: Partial<SlurmJob> = {}): SlurmJob {
