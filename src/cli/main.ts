@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
 import { ConfigError } from '../config/errors.js';
+import { InvalidInstantError } from '../shared/time.js';
 import { ExitCode, UsageError } from './context.js';
 
 /**
@@ -45,7 +46,11 @@ function reportFailure(error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`slurmcast: ${message}\n`);
   if (error instanceof UsageError) process.stderr.write('Run `slurmcast --help` for usage.\n');
-  return error instanceof UsageError || error instanceof ConfigError ? ExitCode.usage : ExitCode.failure;
+  // Bad usage is exit 2 on every command: a wrong option, a config or parameter out of range
+  // (ParameterRangeError is a ConfigError), a time that is not an ISO instant.
+  const usage =
+    error instanceof UsageError || error instanceof ConfigError || error instanceof InvalidInstantError;
+  return usage ? ExitCode.usage : ExitCode.failure;
 }
 
 // A reader that stops early (`slurmcast … | head`) is not a failure of ours.

@@ -2,7 +2,8 @@ import { SlurmcastError } from '../shared/errors.js';
 
 /** The config file is missing, unreadable or does not match the schema. */
 export class ConfigError extends SlurmcastError {
-  override readonly name = 'ConfigError' as const;
+  // A union, so that each subclass keeps a literal name of its own.
+  override readonly name: 'ConfigError' | 'ParameterRangeError' = 'ConfigError';
   readonly retryable = false;
   /** The config file involved, if any. */
   readonly path: string | undefined;

@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import type { JobRecord } from '../collect/job-record.js';
 import { PoolSeriesBuilder } from '../series/build.js';
 import type { SeriesName } from '../series/types.js';
-import { InvalidForecastOptionsError, InvalidSeriesError } from './errors.js';
+import { resolveForecastParams } from '../config/params.js';
+import { InvalidForecastOptionsError, InvalidSeriesError, UntilBeyondDataError } from './errors.js';
 import { predictJob, type JobPrediction } from './jobs.js';
 import type { LstmOptions } from './models/lstm.js';
 import type { ModelName } from './registry.js';
@@ -68,6 +69,24 @@ export function isoUtc(tS: number): string {
   return DateTime.fromSeconds(tS, { zone: 'utc' }).toISO({ suppressMilliseconds: true }) ?? String(tS);
 }
 
+/**
+ * The data must reach the cut: the last submit of all the jobs read may lie at most one step before it.
+ * One step of slack lets a forecast start at the end of the last bucket that holds data; a longer gap
+ * is read as "the data ends there" (an old log, a store not collected lately), since the series would
+ * fill it with zeros and the models would forecast zero demand.
+ * @throws {UntilBeyondDataError}
+ */
+function refuseCutBeyondData(cutS: number, lastSubmitS: number, stepS: number): void {
+  if (cutS - lastSubmitS <= stepS) return;
+  const known = Number.isFinite(lastSubmitS);
+  throw new UntilBeyondDataError({
+    untilIso: isoUtc(cutS),
+    untilS: cutS,
+    lastSubmitIso: known ? isoUtc(lastSubmitS) : null,
+    lastSubmitS: known ? lastSubmitS : null,
+  });
+}
+
 const round = (v: number): number => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v);
 
 /**
@@ -82,25 +101,35 @@ const round = (v: number): number => (Number.isFinite(v) ? Math.round(v * 1000) 
  * ```
  *
  * @throws InvalidSeriesError if the pool has no jobs before `untilS` or the series is missing/too short.
- * @throws InvalidForecastOptionsError for a bad step, horizon or level.
+ * @throws {ParameterRangeError} for a step, horizon, level or seed outside its range (`Params`).
+ * @throws {UntilBeyondDataError} when the data's last submit is more than one step before the cut.
  */
 export async function forecastPoolDemand(request: PoolForecastRequest): Promise<PoolForecastReport> {
-  if (!(Number.isInteger(request.stepS) && request.stepS > 0)) {
-    throw new InvalidForecastOptionsError('step', `must be a whole number of seconds, got ${request.stepS}`);
-  }
-  const cutS = Math.floor(request.untilS / request.stepS) * request.stepS;
-  const builder = new PoolSeriesBuilder({
+  const params = resolveForecastParams({
+    horizon: request.horizon,
+    levels: request.levels,
+    seed: request.seed,
     stepS: request.stepS,
+  });
+  if (!Number.isFinite(request.untilS)) {
+    throw new InvalidForecastOptionsError('until', `must be a finite time, got ${request.untilS}`);
+  }
+  const cutS = Math.floor(request.untilS / params.stepS) * params.stepS;
+  const builder = new PoolSeriesBuilder({
+    stepS: params.stepS,
     timeZone: request.timeZone,
     endS: cutS,
     nowS: cutS,
   });
+  let lastSubmitS = Number.NEGATIVE_INFINITY;
   for await (const batch of request.jobs) {
     for (const job of batch) {
+      if (job.submitS > lastSubmitS) lastSubmitS = job.submitS;
       const known = asKnownAt(job, cutS);
       if (known !== null) builder.add(known);
     }
   }
+  refuseCutBeyondData(cutS, lastSubmitS, params.stepS);
   const pools = builder.pools();
   if (!pools.some((p) => p.pool === request.pool)) {
     throw new InvalidSeriesError(
@@ -115,10 +144,10 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
   const result = forecastSeries(
     { values, startS: pool.startS, stepS: pool.stepS, timeZone: pool.timeZone },
     {
-      horizon: request.horizon,
-      levels: request.levels,
+      horizon: params.horizon,
+      levels: params.levels,
       ...(request.models === undefined ? {} : { models: request.models }),
-      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      seed: params.seed,
       ...(request.lstm === undefined ? {} : { lstm: request.lstm }),
     },
   );

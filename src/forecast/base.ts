@@ -1,3 +1,4 @@
+import { checkParam } from '../config/params.js';
 import { buildCalendar, sameSlotLag, type Calendar } from './calendar.js';
 import { InvalidForecastOptionsError, InvalidSeriesError } from './errors.js';
 import { sortedQuantile } from './numeric.js';
@@ -106,16 +107,10 @@ export function validateSeries(series: SeriesInput): void {
   if (series.values.length === 0) throw new InvalidSeriesError('the series is empty');
 }
 
-/** Checks predict options. @throws InvalidForecastOptionsError */
+/** Checks predict options against `Params.horizon` and `Params.level`. @throws {ParameterRangeError} */
 export function validatePredictOptions(options: PredictOptions): void {
-  if (!Number.isInteger(options.horizon) || options.horizon < 1) {
-    throw new InvalidForecastOptionsError('horizon', `must be a positive integer, got ${options.horizon}`);
-  }
-  for (const level of options.levels) {
-    if (!(level > 0 && level < 1)) {
-      throw new InvalidForecastOptionsError('levels', `every level must be in (0, 1), got ${level}`);
-    }
-  }
+  checkParam('horizon', options.horizon);
+  for (const level of options.levels) checkParam('level', level);
 }
 
 /**

@@ -61,3 +61,32 @@ export class JobPredictionError extends ForecastError {
     this.jobId = jobId;
   }
 }
+
+/**
+ * A forecast asked for from a time the data does not reach: its last submit is more than one step before
+ * the cut, so every step after it would be read as "no demand" and the forecast would be all zeros.
+ */
+export class UntilBeyondDataError extends ForecastError {
+  override readonly name = 'UntilBeyondDataError' as const;
+  readonly retryable = false;
+  /** The cut asked for (Unix s). */
+  readonly untilS: number;
+  /** The last submit time in the data read (Unix s); null when the data holds no job at all. */
+  readonly lastSubmitS: number | null;
+  /** What to do about it. */
+  readonly hint: string;
+  constructor(details: { untilIso: string; untilS: number; lastSubmitIso: string | null; lastSubmitS: number | null }) {
+    const hint =
+      details.lastSubmitIso === null
+        ? 'the data holds no job: check the file, --store or --source'
+        : `give --until at most one step after the data's last submit, ${details.lastSubmitIso}, or read newer data`;
+    super(
+      `--until ${details.untilIso} is beyond the end of the data${
+        details.lastSubmitIso === null ? '' : ` (last submit ${details.lastSubmitIso})`
+      }: a forecast from there would read the missing data as zero demand; ${hint}`,
+    );
+    this.untilS = details.untilS;
+    this.lastSubmitS = details.lastSubmitS;
+    this.hint = hint;
+  }
+}

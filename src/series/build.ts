@@ -1,4 +1,5 @@
 import type { JobRecord } from '../collect/job-record.js';
+import { checkParam } from '../config/params.js';
 import { resolveZone } from './calendar.js';
 import { SeriesError } from './errors.js';
 import type { PoolSeries, SeriesName } from './types.js';
@@ -52,10 +53,7 @@ interface ResolvedBuildSeriesOptions {
 }
 
 function resolveBuildSeriesOptions(options: BuildSeriesOptions): ResolvedBuildSeriesOptions {
-  const { stepS } = options;
-  if (!Number.isInteger(stepS) || stepS < 1) {
-    throw new SeriesError('bad-step', `step must be a whole number of seconds ≥ 1, got ${stepS}`);
-  }
+  const stepS = checkParam('stepS', options.stepS);
   resolveZone(options.timeZone);
   const startS = options.startS ?? null;
   const endS = options.endS ?? null;

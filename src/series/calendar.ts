@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Zone } from 'luxon';
+import { parseDurationParam } from '../config/params.js';
 import { SeriesError } from './errors.js';
 
 /**
@@ -109,32 +110,13 @@ export function calendarFeatures(grid: {
   return { hourOfDay, weekday, minuteOfDay, offsetMin };
 }
 
-const STEP_UNITS: Readonly<Record<string, number>> = {
-  s: 1,
-  sec: 1,
-  m: 60,
-  min: 60,
-  h: 3600,
-  d: SECONDS_PER_DAY,
-  w: 7 * SECONDS_PER_DAY,
-};
-
 /**
  * A bucket length such as `5m`, `5min`, `1h`, `1d`, `300s` or `300` (seconds) in seconds.
  *
- * @throws {SeriesError} `bad-step` when it is not a positive whole number of seconds.
+ * @throws {ParameterRangeError} when it is not a duration or outside the step's range (`Params.stepS`).
  * @example
  * parseStep('1h') // 3600
  */
 export function parseStep(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = STEP_UNITS[(match?.[2] ?? '').toLowerCase() || 's'];
-  const value = match === null || unit === undefined ? Number.NaN : Number(match[1]) * unit;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new SeriesError(
-      'bad-step',
-      `step ${JSON.stringify(text)} is not a positive duration such as 300s, 5m, 1h or 1d`,
-    );
-  }
-  return value;
+  return parseDurationParam('stepS', text);
 }

@@ -3,9 +3,18 @@ import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
 import { forecastPoolDemand, type PoolForecastReport } from '../../forecast/application.js';
 import { ModelNames, type ModelName } from '../../forecast/registry.js';
 import { prepareLstmBackend } from '../../forecast/models/lstm.js';
+import {
+  BaseForecastLevels,
+  durationOption,
+  numberOption,
+  rangeText,
+  resolveForecastParams,
+  type ResolvedForecastParams,
+} from '../../config/params.js';
 import { parseStep } from '../../series/calendar.js';
 import { SeriesNames, type SeriesName } from '../../series/types.js';
 import { systemClock } from '../../shared/clock.js';
+import { parseInstant } from '../../shared/time.js';
 import { configFor, output, table } from '../context.js';
 import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
@@ -26,47 +35,55 @@ interface ForecastArgs extends GlobalArgs {
   'lstm-budget': number;
 }
 
-/** The issue's minimum levels, plus any asked for. */
+/** The levels every forecast reports (0.1, 0.5, 0.9), plus any asked for. */
 function levelsOf(asked: readonly number[] | undefined): number[] {
-  return [...new Set([0.1, 0.5, 0.9, ...(asked ?? [])])].sort((a, b) => a - b);
+  return [...new Set([...BaseForecastLevels, ...(asked ?? [])])].sort((a, b) => a - b);
 }
 
+/**
+ * Checks the arguments with the same resolvers the library uses. A returned message is a usage error
+ * (exit 2); a bad number or time throws its own typed error, which is exit 2 as well.
+ * @throws {ParameterRangeError} @throws {InvalidInstantError}
+ */
 function argsProblem(args: Partial<ForecastArgs>): string | null {
   if ([args.swf, args.store].filter((s) => s !== undefined).length !== 1)
     return 'give exactly one of --swf FILE or --store [FILE]';
-  if (args.until === undefined || Number.isNaN(Date.parse(args.until)))
-    return '--until must be an ISO 8601 date-time';
+  parseInstant(args.until ?? '', '--until');
   if (!SeriesNames.includes(args.series as SeriesName))
     return `--series must be one of ${SeriesNames.join(', ')}`;
   for (const m of args.models ?? [])
     if (!ModelNames.includes(m as ModelName))
       return `--models: unknown model ${m}; known: ${ModelNames.join(', ')}`;
-  for (const l of args.levels ?? []) if (!(l > 0 && l < 1)) return `--levels must be in (0, 1), got ${l}`;
-  if (!(Number.isInteger(args.horizon) && (args.horizon ?? 0) >= 1))
-    return '--horizon must be a positive integer';
-  try {
-    parseStep(args.step ?? '');
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  resolveParams(args);
   return null;
 }
 
+function resolveParams(args: Partial<ForecastArgs>): ResolvedForecastParams {
+  return resolveForecastParams({
+    horizon: args.horizon,
+    levels: levelsOf(args.levels),
+    seed: args.seed,
+    lstmBudgetS: args['lstm-budget'],
+    stepS: parseStep(args.step ?? ''),
+  });
+}
+
 async function computeForecast(args: ForecastArgs): Promise<PoolForecastReport> {
-  const untilS = Date.parse(args.until) / 1000;
+  const untilS = parseInstant(args.until, '--until');
+  const params = resolveParams(args);
   const models = args.models as ModelName[] | undefined;
   if (models?.includes('lstm') === true) await prepareLstmBackend();
   const common = {
     pool: args.pool,
     series: args.series as SeriesName,
-    stepS: parseStep(args.step),
+    stepS: params.stepS,
     untilS,
-    horizon: args.horizon,
-    levels: levelsOf(args.levels),
-    seed: args.seed,
+    horizon: params.horizon,
+    levels: params.levels,
+    seed: params.seed,
     ...(models === undefined ? {} : { models }),
     // The wall clock enters here, at the outermost layer, only to bound LSTM training.
-    lstm: { budgetMs: args['lstm-budget'] * 1000, nowMs: () => systemClock.nowMs() },
+    lstm: { budgetMs: params.lstmBudgetS * 1000, nowMs: () => systemClock.nowMs() },
   };
   if (args.swf !== undefined) {
     const timeZone = args.tz ?? swfTimeZone(await readSwfHeader(args.swf));
@@ -122,30 +139,27 @@ export const forecastCommand: CommandModule<GlobalArgs, ForecastArgs> = {
         default: 'demand_cpu',
         describe: `One of ${SeriesNames.join(', ')}`,
       })
-      .option('step', { type: 'string', default: '1h', describe: 'Bucket length: 300s, 5m, 1h' })
+      .option('step', durationOption('stepS'))
       .option('until', {
         type: 'string',
         demandOption: true,
-        describe: 'ISO instant; nothing at or after it is used',
+        describe:
+          'ISO 8601 instant (UTC unless it has an offset); nothing at or after it is used. At most one step after the data’s last submit',
       })
-      .option('horizon', { type: 'number', default: 168, describe: 'Steps to forecast' })
+      .option('horizon', numberOption('horizon'))
       .option('levels', {
         type: 'array',
         number: true,
-        describe: 'Extra quantile levels (0.1, 0.5, 0.9 always)',
+        describe: `Extra quantile levels (0.1, 0.5, 0.9 always); each ${rangeText('level')}`,
       })
       .option('models', {
         type: 'array',
         string: true,
         describe: `Candidates (default all but forest, lstm): ${ModelNames.join(', ')}`,
       })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed for randomised models' })
+      .option('seed', numberOption('seed'))
       .option('tz', { type: 'string', describe: 'IANA time zone (default: the log’s, or config timeZone)' })
-      .option('lstm-budget', {
-        type: 'number',
-        default: 25,
-        describe: 'LSTM training budget per fit, seconds',
-      })
+      .option('lstm-budget', numberOption('lstmBudgetS'))
       .check((argv) => argsProblem(argv as Partial<ForecastArgs>) ?? true) as unknown as Argv<ForecastArgs>,
   handler: async (args) => {
     if (argsProblem(args) !== null) return;
