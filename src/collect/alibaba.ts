@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { parse } from 'csv-parse';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { parseInstant } from '../shared/time.js';
 import { TraceFormatError } from './errors.js';
 import type { TraceFormat } from './errors.js';
 import type { NodeInventory } from './inventory.js';
@@ -132,8 +132,17 @@ function anchorSeconds(path: string, start: string | number): number {
   if (typeof start === 'number') {
     if (Number.isFinite(start)) return start;
   } else {
-    const parsed = DateTime.fromISO(start, { zone: 'utc' });
-    if (parsed.isValid) return parsed.toSeconds();
+    try {
+      return parseInstant(start, 'start');
+    } catch (cause) {
+      throw new TraceFormatError({
+        format: 'alibaba-pods',
+        path,
+        line: null,
+        reason: `${cause instanceof Error ? cause.message : String(cause)}; the trace's times are relative and need an anchor`,
+        cause,
+      });
+    }
   }
   throw new TraceFormatError({
     format: 'alibaba-pods',

@@ -7,6 +7,7 @@ import {
   type SlurmClient,
   type JobRecord as SlurmJob,
 } from '../../sdk/index.js';
+import { resolveCollectParams } from '../config/params.js';
 import type { Clock } from '../shared/clock.js';
 import { StoreBusyError } from '../store/errors.js';
 import { withLock } from '../store/lock.js';
@@ -63,8 +64,9 @@ export interface CollectOptions {
 type ResolvedCollectOptions = Required<Omit<CollectOptions, 'sinceS' | 'onBatch'>> &
   Pick<CollectOptions, 'sinceS' | 'onBatch'>;
 
+/** Defaults and ranges from `Params`. @throws {ParameterRangeError} */
 function resolveCollectOptions(options: CollectOptions): ResolvedCollectOptions {
-  return { overlapS: 3_600, initialLookbackS: 7 * 86_400, batchSize: 5_000, ...options };
+  return { ...options, ...resolveCollectParams(options) };
 }
 
 /** What one run did. */

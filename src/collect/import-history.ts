@@ -1,3 +1,5 @@
+import { resolveParam } from '../config/params.js';
+import { parseInstant } from '../shared/time.js';
 import type { HistoryStore } from '../store/types.js';
 import { readAlibabaNodes, readAlibabaPods, type AlibabaSkip } from './alibaba.js';
 import type { NodeInventory } from './inventory.js';
@@ -42,7 +44,7 @@ export async function importSwf(
   path: string,
   options: ImportSwfOptions = {},
 ): Promise<ImportResult> {
-  const batchSize = options.batchSize ?? 20_000;
+  const batchSize = resolveParam('importBatchSize', options.batchSize);
   const read = readSwf(path, {
     strict: options.strict ?? false,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -73,7 +75,7 @@ export interface ImportAlibabaOptions {
   podsPath: string;
   /** The node list, CSV or .csv.gz; stored as the source's inventory. */
   nodesPath?: string;
-  /** The instant trace second 0 stands for (ISO 8601), since the trace's times are relative. */
+  /** The instant trace second 0 stands for (ISO 8601; UTC without an offset), since the trace's times are relative. */
   start: string;
   strict?: boolean;
   batchSize?: number;
@@ -83,16 +85,20 @@ export interface ImportAlibabaOptions {
  * Imports the Alibaba GPU trace: tasks become job records with GPU type and count; the node list
  * becomes an inventory, stored as one node snapshot of the same source at `start` (every node idle,
  * powered on), which is where the planner and simulator find GPU types and capacity.
- * @throws {TraceFormatError} when `start` is not a date, a column is missing, or (strict) a row is bad.
+ * @throws {InvalidInstantError} when `start` is not an ISO 8601 instant (one without an offset is UTC).
+ * @throws {TraceFormatError} when a column is missing, or (strict) a row is bad.
+ * @throws {ParameterRangeError} for a batch size outside `Params.importBatchSize`.
  * @throws {StoreError} when the store refuses the records.
  */
 export async function importAlibabaGpu(
   store: HistoryStore,
   options: ImportAlibabaOptions,
 ): Promise<ImportResult> {
-  const batchSize = options.batchSize ?? 20_000;
+  const batchSize = resolveParam('importBatchSize', options.batchSize);
+  // One reading of `start` for the pods' anchor and the inventory's time: without an offset it is UTC.
+  const startS = parseInstant(options.start, 'start');
   const pods = await readAlibabaPods(options.podsPath, {
-    start: options.start,
+    start: startS,
     strict: options.strict ?? false,
   });
   let imported = 0;
@@ -102,7 +108,7 @@ export async function importAlibabaGpu(
   let inventoryNodes: number | undefined;
   if (options.nodesPath !== undefined) {
     const inventory = await readAlibabaNodes(options.nodesPath);
-    await store.putNodeSnapshot(inventorySnapshot(inventory, pods.source, Date.parse(options.start) / 1000));
+    await store.putNodeSnapshot(inventorySnapshot(inventory, pods.source, startS));
     inventoryNodes = inventory.nodes.length;
   }
   return {

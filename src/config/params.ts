@@ -274,6 +274,22 @@ export const Params = {
     integer: false,
     description: 'Seconds before the watermark to read again (late finishers)',
   }),
+  initialLookbackS: param({
+    unit: 'seconds',
+    default: 7 * DAY_S,
+    min: 0,
+    max: 3_660 * DAY_S,
+    integer: false,
+    description: 'Where the first collect starts without a watermark, seconds back from now',
+  }),
+  collectBatchSize: param({
+    unit: 'records',
+    default: 5_000,
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+    description: 'Records written to the store per batch by collect',
+  }),
   importBatchSize: param({
     unit: 'records',
     default: 20_000,
@@ -281,7 +297,7 @@ export const Params = {
     // One transaction of a million records already holds hundreds of MB in memory.
     max: 1_000_000,
     integer: true,
-    description: 'Records written to the store per batch',
+    description: 'Records written to the store per batch by import',
   }),
 
   // --- config: costs ---
@@ -553,5 +569,18 @@ export function resolveScenarioParams(options: {
     days: resolveOptionalParam('days', options.days),
     nodes: resolveOptionalParam('nodes', options.nodes),
     cpusPerNode: resolveOptionalParam('cpusPerNode', options.cpusPerNode),
+  };
+}
+
+/** Resolved numbers of one collect run (`collect`, `slurmcast collect`). @throws {ParameterRangeError} */
+export function resolveCollectParams(options: {
+  overlapS?: number | undefined;
+  initialLookbackS?: number | undefined;
+  batchSize?: number | undefined;
+}): { overlapS: number; initialLookbackS: number; batchSize: number } {
+  return {
+    overlapS: resolveParam('overlapS', options.overlapS),
+    initialLookbackS: resolveParam('initialLookbackS', options.initialLookbackS),
+    batchSize: resolveParam('collectBatchSize', options.batchSize),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Params, rangeText, type ParamName, type ParamSpec } from './params.js';
 
 /**
  * The configuration file's schema: the single source of truth for what a config may hold, its
@@ -135,9 +136,21 @@ export const StoreConfigSchema = z
   })
   .describe('Where job history, snapshots and watermarks are kept (docs/store.md)');
 
+/** A config number whose default and range come from the parameter table (`params.ts`). */
+function paramNumber(name: ParamName): z.ZodDefault<z.ZodNumber> {
+  const spec: ParamSpec = Params[name];
+  let schema = z.number();
+  schema = spec.minOpen ? schema.gt(spec.min) : schema.gte(spec.min);
+  schema = spec.maxOpen ? schema.lt(spec.max) : schema.lte(spec.max);
+  if (spec.integer) schema = schema.int();
+  return schema
+    .default(spec.default ?? spec.min)
+    .describe(`${spec.description.replace(/ \(config .*\)$/, '')}; ${rangeText(name)}`);
+}
+
 export const CostsConfigSchema = z.strictObject({
-  idleNodeHour: z.number().nonnegative().default(1).describe('Cost of one powered, idle node-hour'),
-  waitingJobHour: z.number().nonnegative().default(4).describe('Cost of one job-hour spent waiting'),
+  idleNodeHour: paramNumber('idleNodeHour'),
+  waitingJobHour: paramNumber('waitingJobHour'),
 });
 
 export const ConfigSchema = z.strictObject({

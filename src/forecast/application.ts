@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { JobRecord } from '../collect/job-record.js';
 import { PoolSeriesBuilder } from '../series/build.js';
 import type { SeriesName } from '../series/types.js';
-import { resolveForecastParams } from '../config/params.js';
+import { resolveForecastParams, resolveParam } from '../config/params.js';
 import { InvalidForecastOptionsError, InvalidSeriesError, UntilBeyondDataError } from './errors.js';
 import { predictJob, type JobPrediction } from './jobs.js';
 import type { LstmOptions } from './models/lstm.js';
@@ -173,6 +173,7 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
  * Reads the history and predicts one job from the jobs that ended before its submit time.
  *
  * @throws JobPredictionError if the job is not in the history.
+ * @throws {ParameterRangeError} for a seed outside `Params.seed`.
  */
 export async function predictJobFromHistory(request: {
   jobs: JobBatches;
@@ -184,6 +185,6 @@ export async function predictJobFromHistory(request: {
   for await (const batch of request.jobs) for (const j of batch) all.push(j);
   return predictJob(all, request.jobId, {
     timeZone: request.timeZone,
-    ...(request.seed === undefined ? {} : { seed: request.seed }),
+    seed: resolveParam('seed', request.seed),
   });
 }

@@ -75,7 +75,12 @@ export class UntilBeyondDataError extends ForecastError {
   readonly lastSubmitS: number | null;
   /** What to do about it. */
   readonly hint: string;
-  constructor(details: { untilIso: string; untilS: number; lastSubmitIso: string | null; lastSubmitS: number | null }) {
+  constructor(details: {
+    untilIso: string;
+    untilS: number;
+    lastSubmitIso: string | null;
+    lastSubmitS: number | null;
+  }) {
     const hint =
       details.lastSubmitIso === null
         ? 'the data holds no job: check the file, --store or --source'

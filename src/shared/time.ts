@@ -9,7 +9,8 @@ import { SlurmcastError } from './errors.js';
  */
 
 /** A date, optionally a time, optionally an offset; nothing else (no week dates, no bare times). */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO_INSTANT =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /** A text that is not an ISO 8601 instant: a usage error (exit code 2). */
 export class InvalidInstantError extends SlurmcastError {
@@ -20,7 +21,8 @@ export class InvalidInstantError extends SlurmcastError {
   readonly text: string;
   readonly hint: string;
   constructor(what: string, text: string, reason: string) {
-    const hint = 'write it as YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (UTC) or with an offset, e.g. 2024-03-01T08:00:00+01:00';
+    const hint =
+      'write it as YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (UTC) or with an offset, e.g. 2024-03-01T08:00:00+01:00';
     super(`${what} ${JSON.stringify(text)} is not an ISO 8601 instant (${reason}); ${hint}`);
     this.what = what;
     this.text = text;

@@ -1,4 +1,5 @@
 import { newsvendorQuantile, PolicyNames } from '../plan/policies/index.js';
+import { resolveRunParams } from '../config/params.js';
 import type { Clock } from '../shared/clock.js';
 import { oracleShare } from './metrics.js';
 import { runPolicy, splitScenario, syntheticScenario } from './run.js';
@@ -39,14 +40,12 @@ export interface DemoResult {
 /**
  * The main job: a synthetic month on the default synthetic cluster; the first three weeks are history
  * the policies learn from, the fourth is simulated with every policy. No server, no Slurm.
+ * @throws {ParameterRangeError} for a seed, time, cost or quantile outside its range (`Params`).
  * @example const result = runDemo({ clock: systemClock });
  */
 export function runDemo(options: DemoOptions): DemoResult {
-  const seed = options.seed ?? 1;
-  const bootS = options.bootS ?? 300;
-  const idleS = options.idleS ?? 600;
-  const costs = options.costs ?? { idleNodeHour: 1, waitingJobHour: 4 };
-  const quantile = options.quantile ?? newsvendorQuantile(costs);
+  const { seed, bootS, idleS, costs, ...resolved } = resolveRunParams('predictive', options);
+  const quantile = resolved.quantile ?? newsvendorQuantile(costs);
   const month = syntheticScenario({ days: 28, seed });
   const startS =
     month.workload.count > 0 ? Math.floor((month.workload.submitS[0] as number) / 86_400) * 86_400 : 0;

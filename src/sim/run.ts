@@ -7,6 +7,7 @@ import {
   type ArrivalColumns,
   type PredictiveOptions,
 } from '../plan/policies/index.js';
+import { resolveParam, resolveRunParams, resolveScenarioParams } from '../config/params.js';
 import type { Clock } from '../shared/clock.js';
 import { simulate } from './simulator.js';
 import { defaultSyntheticCluster, generateSynthetic } from './synthetic.js';
@@ -30,6 +31,7 @@ export async function loadSwfScenario(
   path: string,
   options: { nodes?: number; days?: number } = {},
 ): Promise<Scenario> {
+  resolveScenarioParams(options);
   const header = await readSwfHeader(path);
   const cluster = clusterFromSwfHeader(header, options.nodes === undefined ? {} : { nodes: options.nodes });
   return scenarioFromJobs(path.replace(/^.*\//, ''), readSwf(path), cluster, options);
@@ -45,6 +47,7 @@ export async function scenarioFromJobs(
   cluster: ClusterSpec,
   options: { days?: number } = {},
 ): Promise<Scenario> {
+  resolveScenarioParams(options);
   const records: JobRecord[] = [];
   for await (const batch of jobs) for (const r of batch) records.push(r);
   let workload = workloadFromRecords(records, cluster);
@@ -63,10 +66,14 @@ export async function scenarioFromJobs(
  * the CPU pool resized when `nodes` is positive).
  */
 export function syntheticScenario(options: { days?: number; seed?: number; nodes?: number } = {}): Scenario {
+  resolveScenarioParams(options);
   let cluster = defaultSyntheticCluster(
     options.nodes !== undefined && options.nodes > 0 ? { cpuNodes: options.nodes } : {},
   );
-  const workload = generateSynthetic(cluster, { days: options.days ?? 28, seed: options.seed ?? 1 });
+  const workload = generateSynthetic(cluster, {
+    days: resolveParam('days', options.days),
+    seed: resolveParam('seed', options.seed),
+  });
   if (options.nodes === 0)
     cluster = {
       ...cluster,
@@ -90,17 +97,15 @@ export interface RunPolicyOptions {
 
 /**
  * Simulates one policy on a scenario.
- * @throws {RangeError} for an unknown policy name or bad options.
+ * @throws {ParameterRangeError} for a time, seed, cost or quantile outside its range (`Params`).
+ * @throws {RangeError} for an unknown policy name.
  * @example const result = runPolicy(syntheticScenario({ days: 7 }), 'reactive');
  */
 export function runPolicy(scenario: Scenario, name: string, options: RunPolicyOptions = {}): SimResult {
-  const bootS = options.bootS ?? 300;
-  const idleS = options.idleS ?? 600;
+  const { bootS, idleS, seed, costs, ...resolved } = resolveRunParams(name, options);
+  // seasonal-warm-pool applies its own default setting; the others size at the newsvendor level.
   const quantile =
-    options.quantile ??
-    (name === 'seasonal-warm-pool'
-      ? 0.5
-      : newsvendorQuantile(options.costs ?? { idleNodeHour: 1, waitingJobHour: 4 }));
+    resolved.quantile ?? (name === 'seasonal-warm-pool' ? undefined : newsvendorQuantile(costs));
   const policy = createPolicy(
     name,
     {
@@ -111,7 +116,7 @@ export function runPolicy(scenario: Scenario, name: string, options: RunPolicyOp
       history: scenario.history,
     },
     {
-      quantile,
+      ...(quantile === undefined ? {} : { quantile }),
       future: scenario.workload,
       ...(options.predictive === undefined ? {} : { predictive: options.predictive }),
     },
@@ -121,7 +126,7 @@ export function runPolicy(scenario: Scenario, name: string, options: RunPolicyOp
     bootS,
     idleS,
     ...(options.backfill === undefined ? {} : { backfill: options.backfill }),
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    seed,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
 }

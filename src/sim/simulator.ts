@@ -1,3 +1,4 @@
+import { resolveParam } from '../config/params.js';
 import type { Decision, Observation, PoolObservation, ProvisioningPolicy } from '../plan/policies/types.js';
 import { seededRng, type Rng } from '../shared/rng.js';
 import { EventHeap, RunDeque } from './heap.js';
@@ -7,9 +8,9 @@ import type { Backfill, ClusterSpec, ReservationSpec, SimResult, SimWorkload } f
 /** Options of {@link simulate}; defaults are applied once by {@link resolveSimulateConfig}. */
 export interface SimulateOptions {
   policy: ProvisioningPolicy;
-  /** Seconds from power-up until a node can run a job; default 300. */
+  /** Seconds from power-up until a node can run a job; default `Params.bootS` (300). */
   bootS?: number;
-  /** Slurm's SuspendTime: idle seconds before a node powers down; default 600. */
+  /** Slurm's SuspendTime: idle seconds before a node powers down; default `Params.idleS` (600). */
   idleS?: number;
   /** Default `easy`. */
   backfill?: Backfill;
@@ -33,21 +34,22 @@ export interface ResolvedSimulateConfig {
   onProgress: ((arrived: number, total: number) => void) | null;
 }
 
-/** Applies the defaults once. @throws {RangeError} for a negative time or an unknown backfill. */
+/**
+ * Applies the defaults once (from `Params`).
+ * @throws {ParameterRangeError} for a time, seed or count outside its range.
+ * @throws {RangeError} for an unknown backfill.
+ */
 export function resolveSimulateConfig(options: SimulateOptions): ResolvedSimulateConfig {
   const config: ResolvedSimulateConfig = {
     policy: options.policy,
-    bootS: options.bootS ?? 300,
-    idleS: options.idleS ?? 600,
+    bootS: resolveParam('bootS', options.bootS),
+    idleS: resolveParam('idleS', options.idleS),
     backfill: options.backfill ?? 'easy',
-    backfillMaxJobs: options.backfillMaxJobs ?? 500,
-    bootJitterS: options.bootJitterS ?? 0,
-    seed: options.seed ?? 1,
+    backfillMaxJobs: resolveParam('backfillMaxJobs', options.backfillMaxJobs),
+    bootJitterS: resolveParam('bootJitterS', options.bootJitterS),
+    seed: resolveParam('seed', options.seed),
     onProgress: options.onProgress ?? null,
   };
-  if (!(config.bootS >= 0) || !(config.idleS >= 0) || !(config.bootJitterS >= 0)) {
-    throw new RangeError('bootS, idleS and bootJitterS must be non-negative');
-  }
   if (config.backfill !== 'easy' && config.backfill !== 'none')
     throw new RangeError(`unknown backfill "${String(config.backfill)}"`);
   return config;

@@ -1,3 +1,4 @@
+import { resolveParam } from '../config/params.js';
 import { seededRng, type Rng } from '../shared/rng.js';
 import type { ClusterSpec, PoolSpec, SimWorkload } from './types.js';
 import { WorkloadBuilder } from './workload.js';
@@ -59,11 +60,14 @@ export interface SyntheticOptions {
 
 export type ResolvedSyntheticConfig = Required<SyntheticOptions>;
 
-/** Applies the defaults once. @throws {RangeError} for a non-positive length or an out-of-range share. */
+/**
+ * Applies the defaults once. @throws {ParameterRangeError} for days or seed outside `Params`;
+ * {@link RangeError} for an out-of-range share or load.
+ */
 export function resolveSyntheticConfig(options: SyntheticOptions): ResolvedSyntheticConfig {
   const c: ResolvedSyntheticConfig = {
-    days: options.days ?? 28,
-    seed: options.seed ?? 1,
+    days: resolveParam('days', options.days),
+    seed: resolveParam('seed', options.seed),
     startS: options.startS ?? 1_704_067_200,
     load: options.load ?? 0.6,
     gpuJobShare: options.gpuJobShare ?? 0.15,
@@ -71,7 +75,6 @@ export function resolveSyntheticConfig(options: SyntheticOptions): ResolvedSynth
     maxRunS: options.maxRunS ?? 172_800,
     maxLimitShare: options.maxLimitShare ?? 0.15,
   };
-  if (!(c.days > 0)) throw new RangeError(`days must be positive, got ${c.days}`);
   if (!(c.gpuJobShare >= 0 && c.gpuJobShare < 1))
     throw new RangeError(`gpuJobShare must be in [0, 1), got ${c.gpuJobShare}`);
   if (!(c.load > 0)) throw new RangeError(`load must be positive, got ${c.load}`);

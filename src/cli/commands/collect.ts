@@ -1,9 +1,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { clientFromConfig } from '../../../sdk/index.js';
 import { collect, slurmClusterReader, type CollectResult } from '../../collect/collector.js';
+import { numberOption, resolveCollectParams } from '../../config/params.js';
 import { systemClock } from '../../shared/clock.js';
+import { formatInstant, parseInstant } from '../../shared/time.js';
 import { createStore } from '../../store/create.js';
-import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
+import { configFor, ExitCode, output, table, type GlobalArgs } from '../context.js';
 
 interface CollectArgs extends GlobalArgs {
   overlap: number;
@@ -16,20 +18,20 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
   describe: 'Collect job history (sacct, from the stored watermark), a queue snapshot and a node snapshot',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .option('overlap', {
-        type: 'number',
-        default: 3600,
-        describe: 'Seconds before the watermark to read again (late finishers)',
-      })
+      .option('overlap', numberOption('overlapS'))
       .option('since', {
         type: 'string',
-        describe: 'Start at this ISO 8601 instant instead of the watermark',
-      }),
+        describe: 'Start at this ISO 8601 instant (UTC unless it has an offset) instead of the watermark',
+      })
+      // The same resolvers collect() uses: a bad number or time is exit 2 before anything is read.
+      .check((a) => {
+        resolveCollectParams({ overlapS: a.overlap });
+        if (a.since !== undefined) parseInstant(a.since, '--since');
+        return true;
+      }) as unknown as Argv<CollectArgs>,
   handler: async (args) => {
     const config = await configFor(args);
-    const sinceMs = args.since === undefined ? undefined : Date.parse(args.since);
-    if (sinceMs !== undefined && Number.isNaN(sinceMs))
-      throw new UsageError(`--since ${args.since ?? ''} is not an ISO 8601 date-time`);
+    const sinceS = args.since === undefined ? undefined : parseInstant(args.since, '--since');
     const client = clientFromConfig(config.slurm);
     const store = await createStore(config.store);
     let result: CollectResult;
@@ -39,7 +41,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
         clock: systemClock,
         lockDir: config.store.spoolDir,
         overlapS: args.overlap,
-        ...(sinceMs === undefined ? {} : { sinceS: sinceMs / 1000 }),
+        ...(sinceS === undefined ? {} : { sinceS }),
       });
     } finally {
       await store.close();
@@ -77,5 +79,5 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
 };
 
 function iso(s: number): string {
-  return new Date(s * 1000).toISOString();
+  return formatInstant(s);
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { demoMarkdown, DemoHeaders, demoTableRows, runDemo } from '../../sim/demo.js';
+import { numberOption, resolveRunParams } from '../../config/params.js';
 import { systemClock } from '../../shared/clock.js';
 import { configFor, output, table, type GlobalArgs } from '../context.js';
 
@@ -18,15 +19,17 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
   describe: 'Simulate a synthetic month with every policy (no server, no Slurm) and compare them',
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
-      .option('seed', { type: 'number', default: 1 })
-      .option('quantile', {
-        type: 'number',
-        describe: 'Predictive quantile (default: from the costs in config)',
-      })
+      .option('seed', numberOption('seed'))
+      .option('quantile', numberOption('quantile'))
       .option('out', {
         type: 'string',
         default: '.slurmcast/demo',
         describe: 'Where the results are written',
+      })
+      // The same resolver runDemo uses: a bad number is a ParameterRangeError, exit 2.
+      .check((a) => {
+        resolveRunParams('predictive', { seed: a.seed, quantile: a.quantile });
+        return true;
       }) as unknown as Argv<DemoArgs>,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
     const config = await configFor(args);

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { importAlibabaGpu, importSwf, type ImportResult } from '../../collect/import-history.js';
+import { parseInstant } from '../../shared/time.js';
 import { createStore, spoolStatus } from '../../store/create.js';
 import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
 
@@ -26,7 +27,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       })
       .option('start', {
         type: 'string',
-        describe: 'ISO 8601 instant of trace second 0 (with --alibaba-gpu)',
+        describe: 'ISO 8601 instant of trace second 0, UTC unless it has an offset (with --alibaba-gpu)',
       })
       .option('strict', {
         type: 'boolean',
@@ -39,6 +40,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
           throw new UsageError('give --swf FILE or --alibaba-gpu PODS');
         if (a['alibaba-gpu'] !== undefined && a.start === undefined)
           throw new UsageError('--alibaba-gpu needs --start <ISO date-time>');
+        if (a.start !== undefined) parseInstant(a.start, '--start'); // exit 2 before the store is touched
         return true;
       }),
   handler: async (args) => {

@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
 import { predictJobFromHistory } from '../../forecast/application.js';
 import type { JobPrediction } from '../../forecast/jobs.js';
+import { checkParam, numberOption } from '../../config/params.js';
 import { configFor, output, table } from '../context.js';
 import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
@@ -41,10 +42,11 @@ export const predictJobCommand: CommandModule<GlobalArgs, PredictJobArgs> = {
       .options(historySourceOptions)
       .option('job', { type: 'string', demandOption: true, describe: 'Job id' })
       .option('tz', { type: 'string', describe: 'IANA time zone (default: the log’s, or config timeZone)' })
-      .option('seed', { type: 'number', default: 1, describe: 'Seed for the forests' })
-      .check(
-        (argv) => argsProblem(argv as Partial<PredictJobArgs>) ?? true,
-      ) as unknown as Argv<PredictJobArgs>,
+      .option('seed', numberOption('seed'))
+      .check((argv) => {
+        checkParam('seed', Number(argv.seed));
+        return argsProblem(argv as Partial<PredictJobArgs>) ?? true;
+      }) as unknown as Argv<PredictJobArgs>,
   handler: async (args) => {
     if (argsProblem(args) !== null) return;
     const p = await computePrediction(args);

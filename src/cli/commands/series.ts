@@ -1,12 +1,13 @@
 import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import type { SwfProgress } from '../../collect/swf.js';
+import { durationOption } from '../../config/params.js';
 import { parseStep } from '../../series/calendar.js';
-import { SeriesError } from '../../series/errors.js';
 import { seriesFromStore } from '../../series/from-store.js';
 import { seriesFromTrace } from '../../series/from-traces.js';
 import type { PoolInfo } from '../../series/build.js';
 import type { PoolSeries } from '../../series/types.js';
+import { formatInstant, parseInstant } from '../../shared/time.js';
 import { configFor, output, table } from '../context.js';
 import { historySourceOptions, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
@@ -36,16 +37,10 @@ interface SeriesOutcome {
 }
 
 function isoSeconds(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms))
-    throw new SeriesError('bad-range', `--${name} ${JSON.stringify(text)} is not an ISO 8601 date-time`);
-  return ms / 1000;
+  return text === undefined ? undefined : parseInstant(text, `--${name}`);
 }
 
-function isoUtc(tS: number): string {
-  return new Date(tS * 1000).toISOString().replace('.000Z', 'Z');
-}
+const isoUtc = formatInstant;
 
 /** Six decimals are plenty for means of CPU, GPU and MiB counts and keep the JSON readable. */
 function plain(values: Float64Array): number[] {
@@ -207,7 +202,7 @@ function argsProblem(args: {
   swf?: string | undefined;
   'alibaba-gpu'?: string | undefined;
   store?: string | undefined;
-  step: string;
+  step?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
   start?: string | undefined;
@@ -215,17 +210,9 @@ function argsProblem(args: {
   const sources = [args.swf, args['alibaba-gpu'], args.store].filter((s) => s !== undefined).length;
   if (sources !== 1) return 'give exactly one of --swf FILE, --alibaba-gpu PODS --start ISO, or --store';
   if (args['alibaba-gpu'] !== undefined && args.start === undefined) return '--alibaba-gpu needs --start ISO';
-  try {
-    parseStep(args.step);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  for (const name of ['from', 'to', 'start'] as const) {
-    const text = args[name];
-    if (text !== undefined && Number.isNaN(Date.parse(text))) {
-      return `--${name} ${JSON.stringify(text)} is not an ISO 8601 date-time`;
-    }
-  }
+  parseStep(args.step ?? ''); // ParameterRangeError (exit 2) with the step's range
+  // A time that is not an ISO instant throws InvalidInstantError: exit 2, like a returned message.
+  for (const name of ['from', 'to', 'start'] as const) isoSeconds(name, args[name]);
   return null;
 }
 
@@ -241,12 +228,21 @@ export const seriesCommand: CommandModule<GlobalArgs, SeriesArgs> = {
         describe: 'Alibaba GPU trace v2023 pod list (CSV, plain or .gz)',
       })
       .option('nodes', { type: 'string', describe: 'Alibaba node list (with --alibaba-gpu)' })
-      .option('start', { type: 'string', describe: 'ISO instant that the Alibaba trace time 0 stands for' })
+      .option('start', {
+        type: 'string',
+        describe: 'ISO instant (UTC unless it has an offset) that the Alibaba trace time 0 stands for',
+      })
       .option('pool', { type: 'string', describe: 'Print this pool’s series; without it, list the pools' })
-      .option('step', { type: 'string', default: '1h', describe: 'Bucket length: 300s, 5m, 1h, 1d' })
+      .option('step', durationOption('stepS'))
       .option('tz', { type: 'string', describe: 'IANA time zone for calendar features (default: the log’s)' })
-      .option('from', { type: 'string', describe: 'First bucket start (ISO); default the first submit' })
-      .option('to', { type: 'string', describe: 'End of the last bucket (ISO); default after the last job' })
+      .option('from', {
+        type: 'string',
+        describe: 'First bucket start (ISO, UTC unless an offset is given); default the first submit',
+      })
+      .option('to', {
+        type: 'string',
+        describe: 'End of the last bucket (ISO, UTC unless an offset is given); default after the last job',
+      })
       .check((argv) => argsProblem(argv) ?? true) as unknown as Argv<SeriesArgs>,
   handler: async (args) => {
     // The check above already reported the problem; never act on arguments it rejected.

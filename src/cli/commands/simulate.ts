@@ -11,6 +11,13 @@ import {
 } from '../../sim/run.js';
 import { onePoolCluster } from '../../sim/workload.js';
 import type { Config } from '../../config/schema.js';
+import {
+  numberOption,
+  Params,
+  rangeText,
+  resolveRunParams,
+  resolveScenarioParams,
+} from '../../config/params.js';
 import { systemClock } from '../../shared/clock.js';
 import { configFor, output, table, type GlobalArgs } from '../context.js';
 import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
@@ -31,23 +38,36 @@ interface SimulateArgs extends GlobalArgs {
   backfill: string;
 }
 
-/** What is wrong with the arguments, or null; a returned message is a usage error (exit 2). */
+/**
+ * What is wrong with the arguments, or null; a returned message is a usage error (exit 2). Numbers are
+ * checked by the same resolvers `runPolicy` and the scenario loaders use, whose ParameterRangeError is
+ * exit 2 as well.
+ * @throws {ParameterRangeError}
+ */
 function argsProblem(a: {
   swf?: string | undefined;
   store?: string | undefined;
   'cpus-per-node'?: number | undefined;
   synthetic?: boolean;
   nodes?: number | undefined;
+  days?: number | undefined;
+  policy?: string | undefined;
+  'boot-s'?: number | undefined;
+  'idle-s'?: number | undefined;
+  seed?: number | undefined;
   quantile?: number | undefined;
 }): string | null {
   const sources = [a.swf !== undefined, a.store !== undefined, a.synthetic === true].filter(Boolean).length;
   if (sources !== 1) return 'give exactly one of --swf FILE, --store [FILE] or --synthetic';
   if (a.store !== undefined && (a.nodes === undefined || a['cpus-per-node'] === undefined))
     return '--store needs the machine size: --nodes N (0 = unlimited) and --cpus-per-node C';
-  if (a.nodes !== undefined && !(Number.isInteger(a.nodes) && a.nodes >= 0))
-    return '--nodes must be a whole number ≥ 0 (0 = unlimited)';
-  if (a.quantile !== undefined && !(a.quantile >= 0 && a.quantile <= 1))
-    return '--quantile must be in [0, 1]';
+  resolveScenarioParams({ days: a.days, nodes: a.nodes, cpusPerNode: a['cpus-per-node'] });
+  resolveRunParams(a.policy ?? '', {
+    bootS: a['boot-s'],
+    idleS: a['idle-s'],
+    seed: a.seed,
+    quantile: a.quantile,
+  });
   return null;
 }
 
@@ -59,32 +79,22 @@ export const simulateCommand: CommandModule<GlobalArgs, SimulateArgs> = {
   builder: (yargs: Argv<GlobalArgs>) =>
     yargs
       .options(historySourceOptions)
-      .option('cpus-per-node', { type: 'number', describe: 'With --store: CPUs of each node' })
+      .option('cpus-per-node', numberOption('cpusPerNode'))
       .option('synthetic', {
         type: 'boolean',
         default: false,
         describe: 'Use the synthetic workload (Lublin–Feitelson)',
       })
-      .option('days', {
-        type: 'number',
-        describe: 'Days to generate (synthetic, default 28) or to replay (SWF, default all)',
-      })
+      .option('days', numberOption('days', { withDefault: false }))
       .option('policy', { type: 'string', choices: PolicyNames, demandOption: true })
-      .option('nodes', {
-        type: 'number',
-        describe: 'Machine size; 0 = unlimited (cloud). Default: from the SWF header',
-      })
-      .option('boot-s', { type: 'number', default: 300, describe: 'Seconds a node takes to boot' })
-      .option('idle-s', {
-        type: 'number',
-        default: 600,
-        describe: 'Idle seconds before a node powers down (SuspendTime)',
-      })
+      .option('nodes', numberOption('nodes'))
+      .option('boot-s', numberOption('bootS'))
+      .option('idle-s', numberOption('idleS'))
       .option('quantile', {
         type: 'number',
-        describe: 'predictive: forecast quantile (default from costs); seasonal-warm-pool: setting',
+        describe: `${Params.quantile.description}, ${rangeText('quantile')}; ${Params.warmPoolSetting.description}, ${rangeText('warmPoolSetting')}`,
       })
-      .option('seed', { type: 'number', default: 1 })
+      .option('seed', numberOption('seed'))
       .option('backfill', { type: 'string', choices: ['easy', 'none'], default: 'easy' })
       .check((a) => argsProblem(a) ?? true) as unknown as Argv<SimulateArgs>,
   handler: async (args: ArgumentsCamelCase<SimulateArgs>) => {
@@ -122,7 +132,7 @@ async function loadScenario(args: SimulateArgs, config: Config): Promise<Scenari
     return scenarioFromJobs(store.description, jobBatchesThenClose(store, query), cluster, days);
   }
   return syntheticScenario({
-    days: args.days ?? 28,
+    ...days,
     seed: args.seed,
     ...(args.nodes === undefined ? {} : { nodes: args.nodes }),
   });

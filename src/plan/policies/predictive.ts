@@ -1,6 +1,8 @@
+import { checkParam, resolveCosts, resolveParam } from '../../config/params.js';
 import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
 import { modelForecaster, profileForecaster, type QuantileForecaster } from './forecaster.js';
+import { newsvendorQuantile } from './quantile.js';
 import type { Decision, Observation, Plan, PolicyContext, ProvisioningPolicy } from './types.js';
 
 /** Options of {@link predictivePolicy}; every field has a default (see `resolvePredictiveConfig`). */
@@ -42,24 +44,24 @@ export function newsvendorJobNodes(quantile: number): number {
   return Math.max(1, Math.floor(quantile / (1 - quantile) + 1e-9));
 }
 
-/** Applies the defaults once. @throws {RangeError} for a quantile outside (0, 1) or a bad step. */
+/**
+ * Applies the defaults once; every number is checked against its range in `Params`.
+ * @throws {ParameterRangeError} for a quantile outside (0, 1), a bad step or another number out of range.
+ */
 export function resolvePredictiveConfig(options: PredictiveOptions): ResolvedPredictiveConfig {
-  const quantile = options.quantile ?? 0.8;
-  if (!(quantile > 0 && quantile < 1))
-    throw new RangeError(`predictive quantile must be in (0, 1), got ${quantile}`);
-  const levels = options.levels ?? [quantile];
-  const stepS = options.stepS ?? 900;
-  if (!(stepS > 0)) throw new RangeError(`predictive stepS must be positive, got ${stepS}`);
+  // Without costs to derive it from, the newsvendor level of the default costs.
+  const quantile = checkParam('quantile', options.quantile ?? newsvendorQuantile(resolveCosts(undefined)));
+  const levels = (options.levels ?? [quantile]).map((l) => checkParam('level', l));
   return {
     quantile,
     levels: levels.includes(quantile) ? levels : [...levels, quantile],
-    stepS,
-    refitS: options.refitS ?? 21_600,
-    historyDays: options.historyDays ?? 28,
-    minModelDays: options.minModelDays ?? 8,
-    intervalS: options.intervalS ?? 60,
+    stepS: resolveParam('predictiveStepS', options.stepS),
+    refitS: resolveParam('refitS', options.refitS),
+    historyDays: resolveParam('historyDays', options.historyDays),
+    minModelDays: resolveParam('minModelDays', options.minModelDays),
+    intervalS: resolveParam('intervalS', options.intervalS),
     powerDownExcess: options.powerDownExcess ?? true,
-    maxJobNodes: options.maxJobNodes ?? newsvendorJobNodes(quantile),
+    maxJobNodes: resolveParam('maxJobNodes', options.maxJobNodes ?? newsvendorJobNodes(quantile)),
     forecaster: options.forecaster ?? modelForecaster(),
   };
 }

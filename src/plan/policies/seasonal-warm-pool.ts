@@ -1,3 +1,4 @@
+import { resolveParam } from '../../config/params.js';
 import { DateTime } from 'luxon';
 import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
@@ -23,17 +24,16 @@ const WEEK_H = 168;
  * largest burst: the most nodes asked for within any boot-time window starting in the hour. It looks
  * one boot time ahead so that the warm nodes are up when the hour starts. Idle nodes above the pool
  * still power down after the idle time, as with `reactive`.
+ * @throws {ParameterRangeError} for a setting outside [0, 1] or weeks or interval out of range.
  * @example const policy = seasonalWarmPoolPolicy(context, { setting: 0.5 });
  */
 export function seasonalWarmPoolPolicy(
   context: PolicyContext,
   options: SeasonalWarmPoolOptions = {},
 ): ProvisioningPolicy {
-  const setting = options.setting ?? 0.5;
-  const weeks = options.weeks ?? 4;
-  const intervalS = options.intervalS ?? 60;
-  if (!(setting >= 0 && setting <= 1))
-    throw new RangeError(`seasonal-warm-pool setting must be in [0, 1], got ${setting}`);
+  const setting = resolveParam('warmPoolSetting', options.setting);
+  const weeks = resolveParam('warmPoolWeeks', options.weeks);
+  const intervalS = resolveParam('intervalS', options.intervalS);
   const log = new ArrivalLog(context.pools.length);
   log.add(context.history);
   // Largest burst per (pool, absolute local hour), computed once the hour is over.

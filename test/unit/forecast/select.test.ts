@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ParameterRangeError } from '../../../src/config/params.js';
 import { conformalQuantiles } from '../../../src/forecast/base.js';
-import {
-  InvalidForecastOptionsError,
-  InvalidSeriesError,
-  UnknownModelError,
-} from '../../../src/forecast/errors.js';
+import { InvalidSeriesError, UnknownModelError } from '../../../src/forecast/errors.js';
 import { forecastSeries } from '../../../src/forecast/select.js';
 import { series, sine, weekly } from './synthetic.js';
 
@@ -42,8 +39,8 @@ describe('model selection by rolling-origin backtest', () => {
 
   it('rejects bad options, unknown models and series too short for every model', () => {
     const s = series(sine(4 * WEEK));
-    expect(() => forecastSeries(s, { horizon: 0 })).toThrow(InvalidForecastOptionsError);
-    expect(() => forecastSeries(s, { horizon: 3, levels: [1.2] })).toThrow(InvalidForecastOptionsError);
+    expect(() => forecastSeries(s, { horizon: 0 })).toThrow(ParameterRangeError);
+    expect(() => forecastSeries(s, { horizon: 3, levels: [1.2] })).toThrow(ParameterRangeError);
     expect(() => forecastSeries(s, { horizon: 3, models: ['prophet' as 'mean-4w'] })).toThrow(
       UnknownModelError,
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ParameterRangeError } from '../../../src/config/params.js';
 import {
   alwaysOnPolicy,
   ArrivalLog,
@@ -208,8 +209,9 @@ describe('predictive', () => {
     expect(plan.decisions.find((d) => d.kind === 'power-down')?.nodes).toBe(6);
   });
 
-  it('rejects a quantile outside (0, 1)', () => {
-    expect(() => predictivePolicy(context(), { quantile: 1 })).toThrow(RangeError);
+  it('rejects a quantile outside (0, 1) with the range', () => {
+    expect(() => predictivePolicy(context(), { quantile: 1 })).toThrow(ParameterRangeError);
+    expect(() => predictivePolicy(context(), { quantile: 0 })).toThrow('(0, 1)');
   });
 
   it('uses no data from after the decision: the same past gives the same decisions whatever the future', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ParameterRangeError } from '../../../src/config/params.js';
 import { readAlibabaPods } from '../../../src/collect/alibaba.js';
 import type { JobRecord } from '../../../src/collect/job-record.js';
 import { readSwf } from '../../../src/collect/swf.js';
@@ -140,7 +141,7 @@ describe('pools and errors', () => {
   });
 
   it('rejects bad steps, zones and ranges, and empty input gives no series', () => {
-    expect(() => buildPoolSeries([job], { stepS: 0, timeZone: 'UTC' })).toThrow(SeriesError);
+    expect(() => buildPoolSeries([job], { stepS: 0, timeZone: 'UTC' })).toThrow(ParameterRangeError);
     expect(() => buildPoolSeries([job], { stepS: 60, timeZone: 'Mars/Olympus' })).toThrow(SeriesError);
     expect(() => buildPoolSeries([job], { stepS: 60, timeZone: 'UTC', startS: 10, endS: 10 })).toThrow(
       SeriesError,

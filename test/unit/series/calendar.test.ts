@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ParameterRangeError } from '../../../src/config/params.js';
 import { calendarFeatures, localParts, parseStep } from '../../../src/series/calendar.js';
 import { SeriesError } from '../../../src/series/errors.js';
 
@@ -62,8 +63,10 @@ describe('parseStep', () => {
       parseStep('1h'),
       parseStep('1d'),
     ]).toEqual([300, 300, 300, 300, 3600, 86400]);
-    expect(() => parseStep('0h')).toThrow(SeriesError);
-    expect(() => parseStep('1 fortnight')).toThrow(SeriesError);
-    expect(() => parseStep('0.5s')).toThrow(SeriesError);
+    expect(() => parseStep('0h')).toThrow(ParameterRangeError);
+    expect(() => parseStep('1 fortnight')).toThrow(ParameterRangeError);
+    expect(() => parseStep('0.5s')).toThrow(ParameterRangeError);
+    expect(() => parseStep('-1h')).toThrow(ParameterRangeError);
+    expect(() => parseStep('32d')).toThrow('[1, 2678400] seconds');
   });
 });
