@@ -349,14 +349,15 @@ export class ParameterRangeError extends ConfigError {
 }
 
 function formatNumber(value: number): string {
-  return Number.isInteger(value) && Math.abs(value) < 1e15 ? String(value) : value.toExponential();
+  return Math.abs(value) < 1e15 ? String(value) : value.toExponential();
 }
 
 /** The range of a parameter as users read it: `a whole number in [1, 8760] steps`. */
 export function rangeText(name: ParamName): string {
   const spec: ParamSpec = Params[name];
   const interval = `${spec.minOpen ? '(' : '['}${formatNumber(spec.min)}, ${formatNumber(spec.max)}${spec.maxOpen ? ')' : ']'}`;
-  return `${spec.integer ? 'a whole number' : 'a number'} in ${interval}${spec.unit === '' ? '' : ` ${spec.unit}`}`;
+  const unit = spec.unit === '' || spec.unit === 'fraction' ? '' : ` ${spec.unit}`;
+  return `${spec.integer ? 'a whole number' : 'a number'} in ${interval}${unit}`;
 }
 
 /**
@@ -583,4 +584,27 @@ export function resolveCollectParams(options: {
     initialLookbackS: resolveParam('initialLookbackS', options.initialLookbackS),
     batchSize: resolveParam('collectBatchSize', options.batchSize),
   };
+}
+
+/**
+ * The parameter table as Markdown, one row per parameter: what `docs/cli.md` shows between its
+ * `params-table` markers (a unit test keeps the page equal to this, so the page cannot drift).
+ */
+export function paramsMarkdownTable(): string {
+  const rows = (Object.keys(Params) as ParamName[]).map((name) => {
+    const spec: ParamSpec = Params[name];
+    const cells = [
+      `\`${name}\``,
+      spec.flag === null ? '' : `\`${spec.flag}\``,
+      spec.default === null ? '(see meaning)' : formatNumber(spec.default),
+      rangeText(name),
+      spec.description,
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return [
+    '| parameter | option | default | range | meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }

@@ -109,6 +109,8 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
           .filter((line) => line !== '')
           .join('\n'),
     );
-    process.exitCode = spool?.pending === true ? ExitCode.partial : ExitCode.ok;
+    // Partly done (exit 3): lines of the file were skipped, or writes wait in the spool for the server.
+    const partial = spool?.pending === true || result.skipped > 0;
+    process.exitCode = partial ? ExitCode.partial : ExitCode.ok;
   },
 };
