@@ -1,3 +1,4 @@
+import { resolveParam } from '../config/params.js';
 import {
   backtestOrigins,
   applyOffsets,
@@ -93,7 +94,7 @@ export function resolveForecastSeriesConfig(
     horizon: options.horizon,
     levels,
     models,
-    seed: options.seed ?? 1,
+    seed: resolveParam('seed', options.seed),
     backtestOrigins: origins,
     spacingSteps: options.backtest?.spacingSteps ?? Math.max(1, Math.round(86_400 / series.stepS)),
     nonNegative,

@@ -1,3 +1,4 @@
+import { resolveParam } from '../../config/params.js';
 import { DateTime } from 'luxon';
 import { forecastSeries, type ModelName, type SeriesInput } from '../../forecast/index.js';
 
@@ -26,7 +27,7 @@ export function modelForecaster(
       return forecastSeries(series, {
         horizon,
         levels,
-        seed: options.seed ?? 1,
+        seed: resolveParam('seed', options.seed),
         nonNegative: true,
         ...(options.models === undefined ? {} : { models: options.models }),
       }).quantiles;

@@ -1,3 +1,4 @@
+import { resolveParam } from '../../config/params.js';
 import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
 import type {
@@ -19,7 +20,7 @@ export function oraclePolicy(
   context: PolicyContext,
   options: { future: ArrivalColumns; intervalS?: number },
 ): ProvisioningPolicy {
-  const intervalS = options.intervalS ?? 60;
+  const intervalS = resolveParam('intervalS', options.intervalS);
   const future = new ArrivalLog(context.pools.length);
   future.add(options.future);
   const name = 'oracle';
