@@ -7,7 +7,7 @@ export interface GlobalArgs {
   config: string | undefined;
 }
 
-/** Exit codes: 0 ok, 1 failure, 2 usage/config error, 3 partly applied. */
+/** Exit codes, the same on every command (docs/cli.md): 0 ok, 1 failure, 2 bad usage, 3 partly done. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,4 +1,4 @@
-import { resolveParam } from '../config/params.js';
+import { BaseForecastLevels, resolveParam } from '../config/params.js';
 import {
   backtestOrigins,
   applyOffsets,
@@ -77,7 +77,7 @@ export function resolveForecastSeriesConfig(
   series: SeriesInput,
   options: ForecastSeriesOptions,
 ): ResolvedForecastSeriesConfig {
-  const levels = options.levels ?? [0.1, 0.5, 0.9];
+  const levels = options.levels ?? BaseForecastLevels;
   validatePredictOptions({ horizon: options.horizon, levels });
   const models = options.models ?? DefaultModels;
   if (models.length === 0) throw new InvalidForecastOptionsError('models', 'name at least one model');
