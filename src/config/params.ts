@@ -356,6 +356,7 @@ function formatNumber(value: number): string {
 export function rangeText(name: ParamName): string {
   const spec: ParamSpec = Params[name];
   const interval = `${spec.minOpen ? '(' : '['}${formatNumber(spec.min)}, ${formatNumber(spec.max)}${spec.maxOpen ? ')' : ']'}`;
+  // A fraction's interval, (0, 1), says all there is; the word would only clutter the message.
   const unit = spec.unit === '' || spec.unit === 'fraction' ? '' : ` ${spec.unit}`;
   return `${spec.integer ? 'a whole number' : 'a number'} in ${interval}${unit}`;
 }

@@ -74,6 +74,27 @@ describe('numbers out of range on the command line', () => {
   });
 });
 
+/** The `--help` text of each option, one block per option (yargs wraps long descriptions). */
+function optionBlocks(help: string): string[] {
+  return help
+    .split(/\n(?= {2}--)/)
+    .filter((block) => block.startsWith('  --'))
+    .map((block) => block.replace(/\s+/g, ' '));
+}
+
+describe('every numeric option of every command', () => {
+  it.concurrent.each(['forecast', 'simulate', 'demo', 'predict-job', 'collect', 'series'])(
+    '%s --help shows a range for each number',
+    async (command) => {
+      const help = await runCli([command, '--help']);
+      expect(help.code).toBe(0);
+      const numeric = optionBlocks(help.stdout).filter((b) => b.includes('[number]') || b.includes('--step'));
+      expect(numeric.length).toBeGreaterThan(0);
+      for (const block of numeric) expect(block).toMatch(/ in [[(]-?\d/);
+    },
+  );
+});
+
 /** The cells of a Markdown table, whatever its column alignment. */
 function cells(markdown: string): string[][] {
   return markdown
