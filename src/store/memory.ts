@@ -1,10 +1,13 @@
 import type { JobRecord } from '../collect/job-record.js';
-import { StoreClosedError } from './errors.js';
+import { StoreClosedError, StoreWriteRefusedError } from './errors.js';
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
   type HistoryStore,
+  type ImportManifest,
+  type ImportWriter,
   type JobQuery,
+  type SourceManifest,
   type NodeSnapshot,
   type QueueSnapshot,
   type SnapshotQuery,
@@ -22,7 +25,58 @@ export class MemoryStore implements HistoryStore {
   readonly #queue = new Map<string, QueueSnapshot>();
   readonly #nodes = new Map<string, NodeSnapshot>();
   readonly #watermarks = new Map<string, number>();
+  readonly #manifests = new Map<string, SourceManifest>();
   #closed = false;
+
+  beginImport(manifest: ImportManifest): Promise<ImportWriter> {
+    this.#check();
+    const staged = new Map<string, JobRecord>();
+    let done = false;
+    const open = (): void => {
+      this.#check();
+      if (done)
+        throw new StoreClosedError(`the import of ${manifest.source} was already published or aborted`, {
+          target: this.description,
+        });
+    };
+    return Promise.resolve({
+      source: manifest.source,
+      put: async (records: readonly JobRecord[]): Promise<void> => {
+        open();
+        for (const record of records) {
+          if (record.source !== manifest.source)
+            throw new StoreWriteRefusedError(
+              `an import of ${manifest.source} was handed a job of ${record.source}`,
+              {
+                target: this.description,
+              },
+            );
+          staged.set(record.jobId, copyJob(record));
+        }
+      },
+      publish: async (): Promise<SourceManifest> => {
+        open();
+        done = true;
+        for (const [key, job] of this.#jobs) if (job.source === manifest.source) this.#jobs.delete(key);
+        for (const job of staged.values()) this.#jobs.set(`${job.source}\u0000${job.jobId}`, job);
+        const published = { ...manifest, jobCount: staged.size };
+        this.#manifests.set(manifest.source, published);
+        return { ...published };
+      },
+      abort: (): Promise<void> => {
+        done = true;
+        staged.clear();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  manifests(): Promise<SourceManifest[]> {
+    this.#check();
+    return Promise.resolve(
+      [...this.#manifests.values()].sort((a, b) => compare(a.source, b.source)).map((m) => ({ ...m })),
+    );
+  }
 
   upsertJobs(records: readonly JobRecord[]): Promise<UpsertResult> {
     this.#check();

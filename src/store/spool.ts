@@ -24,7 +24,10 @@ import {
 import { withLock } from './lock.js';
 import type {
   HistoryStore,
+  ImportManifest,
+  ImportWriter,
   JobQuery,
+  SourceManifest,
   NodeSnapshot,
   QueueSnapshot,
   SnapshotQuery,
@@ -194,6 +197,18 @@ export class SpooledStore implements HistoryStore {
   async upsertJobs(records: readonly JobRecord[]): Promise<UpsertResult> {
     await this.#writeOrSpool({ op: 'jobs', records: [...records] });
     return { written: records.length };
+  }
+
+  /**
+   * Imports go straight to the server, never to the spool: a staged import is all or nothing, so
+   * when the server is down the import fails, leaves the source as it was, and can simply be repeated.
+   */
+  beginImport(manifest: ImportManifest): Promise<ImportWriter> {
+    return this.#inner.beginImport(manifest);
+  }
+
+  manifests(): Promise<SourceManifest[]> {
+    return this.#inner.manifests();
   }
 
   jobs(query?: JobQuery): AsyncIterable<readonly JobRecord[]> {
