@@ -73,8 +73,9 @@ export interface ImportedContent {
 export class ImportConflictError extends CollectError {
   override readonly name = 'ImportConflictError' as const;
   readonly source: string;
-  /** What the source holds now; null for jobs that came without a manifest (collected ones). */
+  /** What the source holds now (its file name); null for jobs without a manifest (collected ones). */
   readonly existing: ImportedContent | null;
+  /** The file being imported, as its path was given. */
   readonly incoming: ImportedContent;
   constructor(details: { source: string; existing: ImportedContent | null; incoming: ImportedContent }) {
     const short = (sha: string): string => sha.slice(0, 12);

@@ -21,7 +21,7 @@ export type ImportOutcome = (typeof ImportOutcomes)[number];
 export interface ImportResult {
   source: string;
   outcome: ImportOutcome;
-  /** The source that already holds the same content (outcome `unchanged`). */
+  /** The source that already holds the same content (outcome `unchanged`; then also `source`). */
   sameContentAs?: string;
   /** SHA-256 of the imported content (see `docs/history.md`). */
   contentSha256: string;
@@ -94,7 +94,7 @@ type ImportPlan = { kind: 'unchanged'; manifest: SourceManifest } | { kind: 'imp
  */
 async function planImport(
   store: HistoryStore,
-  wanted: { source: string; contentSha256: string; fileName: string; replace: boolean },
+  wanted: { source: string; contentSha256: string; path: string; replace: boolean },
 ): Promise<ImportPlan> {
   const manifests = await store.manifests();
   const same = manifests.find((m) => m.contentSha256 === wanted.contentSha256);
@@ -106,7 +106,7 @@ async function planImport(
   throw new ImportConflictError({
     source: wanted.source,
     existing: existing === undefined ? null : existing,
-    incoming: { fileName: wanted.fileName, contentSha256: wanted.contentSha256 },
+    incoming: { fileName: wanted.path, contentSha256: wanted.contentSha256 },
   });
 }
 
@@ -131,14 +131,14 @@ async function stagedImport(
   }
 }
 
+/** The result when the store holds the content already: it names the source that holds it. */
 function unchanged(
   plan: { manifest: SourceManifest },
-  source: string,
   contentSha256: string,
   jobsInStore: number,
 ): ImportResult {
   return {
-    source,
+    source: plan.manifest.source,
     outcome: 'unchanged',
     sameContentAs: plan.manifest.source,
     contentSha256,
@@ -171,9 +171,9 @@ export async function importSwf(
   const source = options.source ?? swfSourceName(path);
   const fileName = basename(path);
   const contentSha256 = await fileSha256(path);
-  const plan = await planImport(store, { source, contentSha256, fileName, replace: o.replace });
+  const plan = await planImport(store, { source, contentSha256, path, replace: o.replace });
   if (plan.kind === 'unchanged') {
-    return unchanged(plan, source, contentSha256, await store.countJobs({ source: plan.manifest.source }));
+    return unchanged(plan, contentSha256, await store.countJobs({ source: plan.manifest.source }));
   }
   const read = readSwf(path, {
     strict: o.strict,
@@ -252,9 +252,9 @@ export async function importAlibabaGpu(
       ].join('\n'),
     )
     .digest('hex');
-  const plan = await planImport(store, { source, contentSha256, fileName, replace: o.replace });
+  const plan = await planImport(store, { source, contentSha256, path: options.podsPath, replace: o.replace });
   if (plan.kind === 'unchanged') {
-    return unchanged(plan, source, contentSha256, await store.countJobs({ source: plan.manifest.source }));
+    return unchanged(plan, contentSha256, await store.countJobs({ source: plan.manifest.source }));
   }
   await stagedImport(
     store,

@@ -106,6 +106,7 @@ describe('slurmcast import', () => {
     const refused = await runCli(['--config', config, 'import', '--swf', b]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/source swf:log already holds log\.swf \(sha256 [0-9a-f]{12}…\)/);
+    expect(refused.stderr).toContain(`and ${b} (sha256 `);
     expect(refused.stderr).toContain('--source NAME');
     expect(refused.stderr).toContain('--replace');
     const asOther = await runCli(['--config', config, '--json', 'import', '--swf', b, '--source', 'swf:b']);

@@ -85,6 +85,7 @@ describe('a source is identified by its content as well as its name', () => {
     const conflict = importSwf(store, b);
     await expect(conflict).rejects.toBeInstanceOf(ImportConflictError);
     await expect(conflict).rejects.toThrow(/swf:log already holds log\.swf .*--source NAME.*--replace/);
+    await expect(conflict).rejects.toThrow(`and ${b} (sha256 `);
     expect(await store.countJobs()).toBe(3);
     expect(await importSwf(store, b, { source: 'swf:log-b' })).toMatchObject({
       outcome: 'imported',
