@@ -86,7 +86,9 @@ export async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-type ImportPlan = { kind: 'unchanged'; manifest: SourceManifest } | { kind: 'imported' | 'replaced' };
+type ImportPlan =
+  | { kind: 'unchanged'; manifest: SourceManifest }
+  | { kind: 'imported' | 'replaced'; expectedContentSha256: string | null };
 
 /**
  * Decides what importing `contentSha256` as `source` does: nothing when the store already holds
@@ -101,8 +103,11 @@ async function planImport(
   if (same !== undefined) return { kind: 'unchanged', manifest: same };
   const existing = manifests.find((m) => m.source === wanted.source);
   const held = existing !== undefined || (await store.countJobs({ source: wanted.source })) > 0;
-  if (!held) return { kind: 'imported' };
-  if (wanted.replace) return { kind: 'replaced' };
+  // What the source holds now must still be what it holds at publish: an import of the same source
+  // published meanwhile (another process) makes this one fail instead of replacing unseen content.
+  const expectedContentSha256 = existing?.contentSha256 ?? null;
+  if (!held) return { kind: 'imported', expectedContentSha256 };
+  if (wanted.replace) return { kind: 'replaced', expectedContentSha256 };
   throw new ImportConflictError({
     source: wanted.source,
     existing: existing === undefined ? null : existing,
@@ -117,9 +122,10 @@ async function planImport(
 async function stagedImport(
   store: HistoryStore,
   manifest: { source: string; contentSha256: string; fileName: string; importedAtS: number },
+  expectedContentSha256: string | null,
   stage: (writer: ImportWriter) => Promise<void>,
 ): Promise<SourceManifest> {
-  const writer = await store.beginImport(manifest);
+  const writer = await store.beginImport(manifest, { expectedContentSha256 });
   try {
     await stage(writer);
     return await writer.publish();
@@ -184,6 +190,7 @@ export async function importSwf(
   await stagedImport(
     store,
     { source, contentSha256, fileName, importedAtS: o.clock.nowMs() / 1000 },
+    plan.expectedContentSha256,
     async (writer) => {
       let pending: JobRecord[] = [];
       for await (const batch of read) {
@@ -259,6 +266,7 @@ export async function importAlibabaGpu(
   await stagedImport(
     store,
     { source, contentSha256, fileName, importedAtS: o.clock.nowMs() / 1000 },
+    plan.expectedContentSha256,
     async (writer) => {
       for (let i = 0; i < pods.records.length; i += o.batchSize) {
         await writer.put(pods.records.slice(i, i + o.batchSize));

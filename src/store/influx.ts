@@ -3,6 +3,7 @@ import { InfluxDB, ResultError, escape, type IPoint } from 'influx';
 import type { JobRecord } from '../collect/job-record.js';
 import {
   StoreClosedError,
+  StoreConflictError,
   StoreError,
   StoreQueryError,
   StoreUnreachableError,
@@ -31,6 +32,7 @@ import {
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
+  type BeginImportOptions,
   type HistoryStore,
   type ImportManifest,
   type ImportWriter,
@@ -119,14 +121,14 @@ export class InfluxStore implements HistoryStore {
     return { written: records.length };
   }
 
-  async beginImport(manifest: ImportManifest): Promise<ImportWriter> {
+  async beginImport(manifest: ImportManifest, options: BeginImportOptions = {}): Promise<ImportWriter> {
     await this.#ensureReady();
     await this.#removeAbandonedImports();
     const generation = randomBytes(8).toString('hex');
     const owner = currentOwner(manifest.importedAtS);
     // The marker goes first: from here on a crash leaves points that the next import can tell apart.
     await this.#write([stagingPoint(generation, manifest.source, ownerText(owner), owner.startedAtS)]);
-    return new InfluxImportWriter(this, manifest, generation);
+    return new InfluxImportWriter(this, manifest, generation, options);
   }
 
   async manifests(): Promise<SourceManifest[]> {
@@ -155,12 +157,30 @@ export class InfluxStore implements HistoryStore {
    * Publishes `generation`: one manifest point names it, which switches every reader over at once;
    * the source's previous generation is dropped afterwards.
    */
-  async publishStaged(generation: string, manifest: ImportManifest): Promise<SourceManifest> {
+  async publishStaged(
+    generation: string,
+    manifest: ImportManifest,
+    options: BeginImportOptions,
+    onPublished: () => void,
+  ): Promise<SourceManifest> {
     await this.#ensureReady();
     const gen = escape.stringLit(generation);
     const published: SourceManifest = { ...manifest, jobCount: await this.#countGeneration(generation) };
-    const previous = (await this.#liveImports()).get(manifest.source)?.generation;
+    const live = (await this.#liveImports()).get(manifest.source);
+    const previous = live?.generation;
+    // InfluxDB has no transaction: two imports publishing in the same instant can both pass this
+    // check; one publish is one point, so the last one wins whole, never a mix.
+    const current = live?.manifest.contentSha256 ?? null;
+    if (options.expectedContentSha256 !== undefined && current !== options.expectedContentSha256) {
+      throw new StoreConflictError(
+        `another import of ${manifest.source} was published while this one ran (it now holds ${current ?? 'no import'}): nothing of this import was published; run the import again`,
+        {
+          target: this.description,
+        },
+      );
+    }
     await this.#write([manifestPoint(published, generation)]);
+    onPublished();
     // Only the previous generation is dropped, by its own value. Points of the source without a
     // generation (collected before it was imported) stay but no reader sees them (`#liveClause`):
     // InfluxDB 1.6 matched series of the new generation too when a DROP asked for an empty tag.
@@ -528,12 +548,14 @@ class InfluxImportWriter implements ImportWriter {
   readonly #store: InfluxStore;
   readonly #manifest: ImportManifest;
   readonly #generation: string;
+  readonly #options: BeginImportOptions;
   #done = false;
 
-  constructor(store: InfluxStore, manifest: ImportManifest, generation: string) {
+  constructor(store: InfluxStore, manifest: ImportManifest, generation: string, options: BeginImportOptions) {
     this.#store = store;
     this.#manifest = manifest;
     this.#generation = generation;
+    this.#options = options;
     this.source = manifest.source;
   }
 
@@ -544,8 +566,10 @@ class InfluxImportWriter implements ImportWriter {
 
   async publish(): Promise<SourceManifest> {
     this.#open();
-    this.#done = true;
-    return this.#store.publishStaged(this.#generation, this.#manifest);
+    // Until the manifest point is written the import can still be aborted; after it, it is live.
+    return this.#store.publishStaged(this.#generation, this.#manifest, this.#options, () => {
+      this.#done = true;
+    });
   }
 
   async abort(): Promise<void> {

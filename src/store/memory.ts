@@ -1,8 +1,9 @@
 import type { JobRecord } from '../collect/job-record.js';
-import { StoreClosedError, StoreWriteRefusedError } from './errors.js';
+import { StoreClosedError, StoreConflictError, StoreWriteRefusedError } from './errors.js';
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
+  type BeginImportOptions,
   type HistoryStore,
   type ImportManifest,
   type ImportWriter,
@@ -28,7 +29,7 @@ export class MemoryStore implements HistoryStore {
   readonly #manifests = new Map<string, SourceManifest>();
   #closed = false;
 
-  beginImport(manifest: ImportManifest): Promise<ImportWriter> {
+  beginImport(manifest: ImportManifest, options: BeginImportOptions = {}): Promise<ImportWriter> {
     this.#check();
     const staged = new Map<string, JobRecord>();
     let done = false;
@@ -56,6 +57,14 @@ export class MemoryStore implements HistoryStore {
       },
       publish: async (): Promise<SourceManifest> => {
         open();
+        const current = this.#manifests.get(manifest.source)?.contentSha256 ?? null;
+        if (options.expectedContentSha256 !== undefined && current !== options.expectedContentSha256)
+          throw new StoreConflictError(
+            `another import of ${manifest.source} was published while this one ran (it now holds ${current ?? 'no import'}): nothing of this import was published; run the import again`,
+            {
+              target: this.description,
+            },
+          );
         done = true;
         for (const [key, job] of this.#jobs) if (job.source === manifest.source) this.#jobs.delete(key);
         for (const job of staged.values()) this.#jobs.set(`${job.source}\u0000${job.jobId}`, job);

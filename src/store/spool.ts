@@ -23,6 +23,7 @@ import {
 } from './errors.js';
 import { withLock } from './lock.js';
 import type {
+  BeginImportOptions,
   HistoryStore,
   ImportManifest,
   ImportWriter,
@@ -203,8 +204,8 @@ export class SpooledStore implements HistoryStore {
    * Imports go straight to the server, never to the spool: a staged import is all or nothing, so
    * when the server is down the import fails, leaves the source as it was, and can simply be repeated.
    */
-  beginImport(manifest: ImportManifest): Promise<ImportWriter> {
-    return this.#inner.beginImport(manifest);
+  beginImport(manifest: ImportManifest, options?: BeginImportOptions): Promise<ImportWriter> {
+    return this.#inner.beginImport(manifest, options);
   }
 
   manifests(): Promise<SourceManifest[]> {

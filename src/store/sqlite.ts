@@ -6,6 +6,7 @@ import type { JobRecord } from '../collect/job-record.js';
 import {
   StoreBusyError,
   StoreClosedError,
+  StoreConflictError,
   StoreCorruptError,
   StoreError,
   StoreWriteRefusedError,
@@ -15,6 +16,7 @@ import { currentOwner, isAbandoned, ownerText, parseOwner } from './staging.js';
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
+  type BeginImportOptions,
   type HistoryStore,
   type ImportManifest,
   type ImportWriter,
@@ -233,7 +235,7 @@ export class EmbeddedStore implements HistoryStore {
     return Promise.resolve({ written: records.length });
   }
 
-  beginImport(manifest: ImportManifest): Promise<ImportWriter> {
+  beginImport(manifest: ImportManifest, options: BeginImportOptions = {}): Promise<ImportWriter> {
     this.#check();
     const owner = currentOwner(manifest.importedAtS);
     const stagedId = this.#guard('write', () => {
@@ -250,7 +252,7 @@ export class EmbeddedStore implements HistoryStore {
         ) as { id: number };
       return row.id;
     });
-    return Promise.resolve(new EmbeddedImportWriter(this, manifest, stagedId));
+    return Promise.resolve(new EmbeddedImportWriter(this, manifest, stagedId, options));
   }
 
   manifests(): Promise<SourceManifest[]> {
@@ -287,7 +289,7 @@ export class EmbeddedStore implements HistoryStore {
   }
 
   /** Replaces the source's jobs and manifest by the staged ones, in one transaction. */
-  publishStaged(stagedId: number, manifest: ImportManifest): SourceManifest {
+  publishStaged(stagedId: number, manifest: ImportManifest, options: BeginImportOptions): SourceManifest {
     this.#check();
     return this.#guard('write', () =>
       this.#db
@@ -300,6 +302,20 @@ export class EmbeddedStore implements HistoryStore {
               `the staged import of ${manifest.source} is gone (removed as abandoned by another process?): import again`,
               { target: this.description },
             );
+          if (options.expectedContentSha256 !== undefined) {
+            const current =
+              (this.#db
+                .prepare('SELECT content_sha256 FROM manifests WHERE source = ?')
+                .pluck()
+                .get(manifest.source) as string | undefined) ?? null;
+            if (current !== options.expectedContentSha256)
+              throw new StoreConflictError(
+                `another import of ${manifest.source} was published while this one ran (it now holds ${current ?? 'no import'}): nothing of this import was published; run the import again`,
+                {
+                  target: this.description,
+                },
+              );
+          }
           const old = this.#selectSource.get(manifest.source);
           if (old !== undefined) {
             this.#db.prepare('DELETE FROM jobs WHERE source_id = ?').run(old.id);
@@ -576,12 +592,14 @@ class EmbeddedImportWriter implements ImportWriter {
   readonly #store: EmbeddedStore;
   readonly #manifest: ImportManifest;
   readonly #stagedId: number;
+  readonly #options: BeginImportOptions;
   #done = false;
 
-  constructor(store: EmbeddedStore, manifest: ImportManifest, stagedId: number) {
+  constructor(store: EmbeddedStore, manifest: ImportManifest, stagedId: number, options: BeginImportOptions) {
     this.#store = store;
     this.#manifest = manifest;
     this.#stagedId = stagedId;
+    this.#options = options;
     this.source = manifest.source;
   }
 
@@ -593,7 +611,7 @@ class EmbeddedImportWriter implements ImportWriter {
 
   async publish(): Promise<SourceManifest> {
     this.#open();
-    const manifest = this.#store.publishStaged(this.#stagedId, this.#manifest);
+    const manifest = this.#store.publishStaged(this.#stagedId, this.#manifest, this.#options);
     this.#done = true;
     return manifest;
   }

@@ -101,6 +101,16 @@ export interface SourceManifest {
 /** What `beginImport` is told: the manifest without the job count, which the store counts itself. */
 export type ImportManifest = Omit<SourceManifest, 'jobCount'>;
 
+/** How an import guards against another import of the same source published while it ran. */
+export interface BeginImportOptions {
+  /**
+   * The content the source must still hold when this import publishes: the SHA-256 of its manifest,
+   * or null for "not imported". Otherwise `publish` fails with `StoreConflictError` and publishes
+   * nothing. Default: no check.
+   */
+  expectedContentSha256?: string | null;
+}
+
 /**
  * One import of one source, staged: records `put` are invisible to every reader (`jobs`,
  * `countJobs`, `manifests`) until `publish`, which replaces the source's jobs and manifest with the
@@ -114,7 +124,10 @@ export interface ImportWriter {
    * @throws {StoreError} when the store refuses them (the import can only be aborted then).
    */
   put(records: readonly JobRecord[]): Promise<void>;
-  /** Makes the staged records the source's jobs, replacing the earlier ones, and records the manifest. */
+  /**
+   * Makes the staged records the source's jobs, replacing the earlier ones, and records the manifest.
+   * @throws {StoreConflictError} when the source no longer holds the expected content (see `BeginImportOptions`).
+   */
   publish(): Promise<SourceManifest>;
   /** Drops the staged records; the source stays as it was. Safe to call after a failure. */
   abort(): Promise<void>;
@@ -149,7 +162,7 @@ export interface HistoryStore {
    * this: its upserts are incremental and each batch is complete in itself.
    * @throws {StoreError} when the store cannot be written.
    */
-  beginImport(manifest: ImportManifest): Promise<ImportWriter>;
+  beginImport(manifest: ImportManifest, options?: BeginImportOptions): Promise<ImportWriter>;
   /** The manifests of the published imports, one per imported source, sorted by source. */
   manifests(): Promise<SourceManifest[]>;
   /** Stores a queue snapshot; storing the same snapshot again changes nothing. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/collect/job-record.js';
+import { StoreConflictError } from '../../src/store/errors.js';
 import type { HistoryStore, JobQuery, NodeSnapshot, QueueSnapshot } from '../../src/store/types.js';
 
 /** Makes a fresh, empty store for one test; `dispose` removes whatever it created. */
@@ -366,6 +367,22 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(published.jobCount).toBe(2);
         expect(byKey(await all(store))).toEqual(byKey(ofLog([10, 11])));
         await left.abort();
+        expect(await store.countJobs()).toBe(2);
+      });
+
+      it('publishes nothing over an import of the same source published meanwhile', async () => {
+        const slow = await store.beginImport(manifest('aa'), { expectedContentSha256: null });
+        await slow.put(ofLog([1, 2, 3]));
+        const fast = await store.beginImport(manifest('bb'), { expectedContentSha256: null });
+        await fast.put(ofLog([7]));
+        await fast.publish();
+        await expect(slow.publish()).rejects.toBeInstanceOf(StoreConflictError);
+        await slow.abort();
+        expect(byKey(await all(store))).toEqual(byKey(ofLog([7])));
+        expect((await store.manifests()).map((m) => m.contentSha256)).toEqual(['bb']);
+        const replacing = await store.beginImport(manifest('cc'), { expectedContentSha256: 'bb' });
+        await replacing.put(ofLog([8, 9]));
+        expect((await replacing.publish()).jobCount).toBe(2);
         expect(await store.countJobs()).toBe(2);
       });
 
