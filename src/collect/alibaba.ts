@@ -5,7 +5,7 @@ import { parseInstant } from '../shared/time.js';
 import { TraceFormatError } from './errors.js';
 import type { TraceFormat } from './errors.js';
 import type { NodeInventory } from './inventory.js';
-import type { JobRecord, JobState } from './job-record.js';
+import { jobRecordProblem, type JobRecord, type JobState } from './job-record.js';
 import { openTraceInput } from './swf.js';
 
 /**
@@ -22,28 +22,46 @@ import { openTraceInput } from './swf.js';
 
 const PodPhases = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
 
-const intCell = z.string().trim().regex(/^\d+$/, 'expected a non-negative integer').transform(Number);
+const EXACT = `an exact integer (at most ${Number.MAX_SAFE_INTEGER})`;
+const intCell = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'expected a non-negative integer')
+  .transform(Number)
+  .refine(Number.isSafeInteger, `expected ${EXACT}`);
 const optionalIntCell = z
   .string()
   .trim()
   .regex(/^(\d+)?$/, 'expected a non-negative integer or nothing')
-  .transform((s) => (s === '' ? null : Number(s)));
+  .transform((s) => (s === '' ? null : Number(s)))
+  .refine((v) => v === null || Number.isSafeInteger(v), `expected ${EXACT} or nothing`);
 
 /** One row of a pod list, as the CSV has it. */
-export const AlibabaPodRowSchema = z.object({
-  name: z.string().trim().min(1),
-  cpu_milli: intCell,
-  memory_mib: intCell,
-  num_gpu: intCell,
-  gpu_milli: intCell.refine((v) => v <= 1000, 'gpu_milli is a share of one GPU (0–1000)'),
-  gpu_spec: z.string().trim(),
-  qos: z.string().trim(),
-  pod_phase: z.enum(PodPhases),
-  creation_time: intCell,
-  deletion_time: optionalIntCell,
-  scheduled_time: optionalIntCell,
-});
+export const AlibabaPodRowSchema = z
+  .object({
+    name: z.string().trim().min(1),
+    cpu_milli: intCell,
+    memory_mib: intCell,
+    num_gpu: intCell,
+    gpu_milli: intCell.refine((v) => v <= 1000, 'gpu_milli is a share of one GPU (0–1000)'),
+    gpu_spec: z.string().trim(),
+    qos: z.string().trim(),
+    pod_phase: z.enum(PodPhases),
+    creation_time: intCell,
+    deletion_time: optionalIntCell,
+    scheduled_time: optionalIntCell,
+  })
+  .refine((r) => r.scheduled_time === null || r.scheduled_time >= r.creation_time, {
+    message: 'scheduled before it was created',
+    path: ['scheduled_time'],
+  })
+  .refine((r) => r.deletion_time === null || r.deletion_time >= (r.scheduled_time ?? r.creation_time), {
+    message: 'deleted before it was created or scheduled',
+    path: ['deletion_time'],
+  });
 export type AlibabaPodRow = z.infer<typeof AlibabaPodRowSchema>;
+
+const POD_COLUMNS = Object.keys(AlibabaPodRowSchema.shape);
 
 /** One row of a node list, as the CSV has it. */
 export const AlibabaNodeRowSchema = z.object({
@@ -102,8 +120,13 @@ export interface AlibabaPodsResult {
   readonly records: JobRecord[];
   /** Data rows in the file (header excluded). */
   readonly rows: number;
+  /** Rows skipped: malformed, out of range, or repeating a task name. */
   readonly skipped: number;
+  /** Of the skipped, rows whose name (the job id) an earlier row already had (the first is kept). */
+  readonly duplicates: number;
   readonly skips: readonly AlibabaSkip[];
+  /** The instant trace second 0 stands for, Unix seconds. */
+  readonly startS: number;
   /** The trace end used to tell cut-off pods from ended ones (trace seconds). */
   readonly traceEndS: number;
 }
@@ -267,32 +290,53 @@ function describeIssues(error: z.ZodError): string {
  */
 export async function readAlibabaPods(path: string, options: AlibabaPodsOptions): Promise<AlibabaPodsResult> {
   const resolved = resolveAlibabaPodsOptions(path, options);
-  const rows: AlibabaPodRow[] = [];
+  const rows: { line: number; row: AlibabaPodRow }[] = [];
   const skips: AlibabaSkip[] = [];
+  const firstLines = new Map<string, number>();
+  let duplicates = 0;
   let total = 0;
   let maxDeletion = 0;
-  for await (const { line, row } of csvRows(path, 'alibaba-pods', Object.keys(AlibabaPodRowSchema.shape))) {
+  const reject = (line: number, reason: string): void => {
+    if (resolved.strict) throw new TraceFormatError({ format: 'alibaba-pods', path, line, reason });
+    const skip = { line, reason };
+    skips.push(skip);
+    resolved.onSkip?.(skip);
+  };
+  for await (const { line, row } of csvRows(path, 'alibaba-pods', POD_COLUMNS)) {
     total++;
     const parsed = AlibabaPodRowSchema.safeParse(row);
     if (!parsed.success) {
-      const reason = describeIssues(parsed.error);
-      if (resolved.strict) throw new TraceFormatError({ format: 'alibaba-pods', path, line, reason });
-      const skip = { line, reason };
-      skips.push(skip);
-      resolved.onSkip?.(skip);
+      reject(line, describeIssues(parsed.error));
       continue;
     }
-    rows.push(parsed.data);
+    const first = firstLines.get(parsed.data.name);
+    if (first !== undefined) {
+      duplicates++;
+      reject(line, `name ${parsed.data.name} repeats line ${first}; the first is kept`);
+      continue;
+    }
+    firstLines.set(parsed.data.name, line);
+    rows.push({ line, row: parsed.data });
     if (parsed.data.deletion_time !== null) maxDeletion = Math.max(maxDeletion, parsed.data.deletion_time);
   }
   const traceEndS = resolved.traceEndS ?? maxDeletion;
   const context = { source: resolved.source, startS: resolved.startS, traceEndS };
+  const records: JobRecord[] = [];
+  for (const { line, row } of rows) {
+    const record = podToJobRecord(row, context);
+    const problem = jobRecordProblem(record);
+    if (problem === null) records.push(record);
+    else reject(line, problem);
+  }
+  skips.sort((a, b) => a.line - b.line);
   return {
     source: resolved.source,
-    records: rows.map((row) => podToJobRecord(row, context)),
+    records,
     rows: total,
     skipped: skips.length,
+    duplicates,
     skips,
+    startS: resolved.startS,
     traceEndS,
   };
 }

@@ -14,7 +14,11 @@ import { withLock } from '../store/lock.js';
 import { spoolStatus } from '../store/create.js';
 import type { HistoryStore } from '../store/types.js';
 import { CollectError } from './errors.js';
-import { jobRecordFromSlurm, nodeSnapshotFromSlurm, queueSnapshotFromSlurm } from './slurm-mapping.js';
+import type { JobRecord } from './job-record.js';
+import { checkedJobRecordFromSlurm, nodeSnapshotFromSlurm, queueSnapshotFromSlurm } from './slurm-mapping.js';
+
+/** How many rejected sacct jobs a result lists (all are counted). */
+const MAX_REJECTIONS_LISTED = 20;
 
 /**
  * What the collector reads from a cluster. `slurmClusterReader` sends the SDK's typed commands; tests
@@ -77,6 +81,10 @@ export interface CollectResult {
   /** The new watermark (the run's start), Unix seconds. */
   watermarkS: number;
   jobs: number;
+  /** sacct jobs whose record would be out of range (`JobRecordLimits`): not stored. */
+  rejected: number;
+  /** The first rejected jobs, with the reason. */
+  rejections: readonly { jobId: string; reason: string }[];
   queueEntries: number;
   nodes: number;
   /** Server store only: writes replayed from an earlier run's spool, and spooled by this run. */
@@ -137,7 +145,15 @@ async function collectLocked(
   const watermark = await store.watermark(o.source);
   const fromS = o.sinceS ?? (watermark === null ? nowS - o.initialLookbackS : watermark - o.overlapS);
   const history = await reader.jobHistory(fromS);
-  const records = history.map((job) => jobRecordFromSlurm(job, o.source));
+  const records: JobRecord[] = [];
+  const rejections: { jobId: string; reason: string }[] = [];
+  let rejected = 0;
+  for (const job of history) {
+    const mapped = checkedJobRecordFromSlurm(job, o.source);
+    if (mapped.ok) records.push(mapped.record);
+    else if (++rejected <= MAX_REJECTIONS_LISTED)
+      rejections.push({ jobId: mapped.jobId, reason: mapped.reason });
+  }
   for (let i = 0; i < records.length; i += o.batchSize) {
     await store.upsertJobs(records.slice(i, i + o.batchSize));
     await o.onBatch?.(Math.min(i + o.batchSize, records.length), records.length);
@@ -154,6 +170,8 @@ async function collectLocked(
     fromS,
     watermarkS,
     jobs: records.length,
+    rejected,
+    rejections,
     queueEntries: queue.entries.length,
     nodes: nodes.nodes.length,
     ...(status === undefined

@@ -59,3 +59,36 @@ export class TraceReadError extends CollectError {
     this.path = path;
   }
 }
+
+/** What an import conflict knows about one side: the file and its content hash. */
+export interface ImportedContent {
+  fileName: string;
+  contentSha256: string;
+}
+
+/**
+ * A file would be imported under a source name that already holds other content (another file of
+ * the same name, a changed copy, or collected jobs). Nothing was written. Bad input: exit code 2.
+ */
+export class ImportConflictError extends CollectError {
+  override readonly name = 'ImportConflictError' as const;
+  readonly source: string;
+  /** What the source holds now (its file name); null for jobs without a manifest (collected ones). */
+  readonly existing: ImportedContent | null;
+  /** The file being imported, as its path was given. */
+  readonly incoming: ImportedContent;
+  constructor(details: { source: string; existing: ImportedContent | null; incoming: ImportedContent }) {
+    const short = (sha: string): string => sha.slice(0, 12);
+    const held =
+      details.existing === null
+        ? 'jobs that were not imported from a file'
+        : `${details.existing.fileName} (sha256 ${short(details.existing.contentSha256)}…)`;
+    super(
+      `source ${details.source} already holds ${held}, and ${details.incoming.fileName} (sha256 ${short(details.incoming.contentSha256)}…) has other content: pass --source NAME to import it as another source, or --replace to replace the jobs of ${details.source} with it`,
+      { retryable: false },
+    );
+    this.source = details.source;
+    this.existing = details.existing;
+    this.incoming = details.incoming;
+  }
+}

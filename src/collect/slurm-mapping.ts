@@ -1,6 +1,6 @@
 import type { Node, QueueJob, JobRecord as SlurmJob, Tres } from '../../sdk/index.js';
 import type { NodeSnapshot, NodeStatus, PowerState, QueueDemand, QueueSnapshot } from '../store/types.js';
-import type { JobRecord, JobState } from './job-record.js';
+import { JobRecordSchema, type JobRecord, type JobState } from './job-record.js';
 
 /**
  * Pure mappings from the SDK's typed Slurm models to what the history store keeps: accounting jobs to
@@ -99,6 +99,21 @@ export function jobRecordFromSlurm(job: SlurmJob, source: string): JobRecord {
     maxRssMiB: job.maxRssBytes === null ? null : job.maxRssBytes / MIB,
     totalCpuS: job.totalCpuS,
   };
+}
+
+/** A sacct job mapped, or why its record would be outside `JobRecordLimits`. */
+export type SlurmJobMapping = { ok: true; record: JobRecord } | { ok: false; jobId: string; reason: string };
+
+/**
+ * `jobRecordFromSlurm`, checked against `JobRecordSchema` (its ranges): a job with, say, a submit time
+ * past 2100 or a count beyond any machine is rejected with the reason, never stored.
+ */
+export function checkedJobRecordFromSlurm(job: SlurmJob, source: string): SlurmJobMapping {
+  const record = jobRecordFromSlurm(job, source);
+  const parsed = JobRecordSchema.safeParse(record);
+  if (parsed.success) return { ok: true, record };
+  const reason = parsed.error.issues.map((i) => `${i.path.join('.') || 'record'}: ${i.message}`).join('; ');
+  return { ok: false, jobId: record.jobId, reason };
 }
 
 /** Pending and running demand per pool (partition × GPU type × features) from the queue. */

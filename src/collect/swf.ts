@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TraceFormatError, TraceReadError } from './errors.js';
-import type { JobRecord, JobState } from './job-record.js';
+import { jobRecordProblem, type JobRecord, type JobState } from './job-record.js';
 
 /**
  * Reader for the Standard Workload Format (SWF) of the Parallel Workloads Archive: header comments
@@ -105,8 +105,10 @@ export interface SwfSummary {
   readonly lines: number;
   /** Job records produced. */
   readonly jobs: number;
-  /** Malformed job lines skipped (all counted). */
+  /** Job lines skipped (all counted): malformed, out of range, or repeating a job id. */
   readonly skipped: number;
+  /** Of the skipped, the lines whose job id an earlier line already had (the first is kept). */
+  readonly duplicates: number;
   /** The first `maxSkipsListed` skipped lines. */
   readonly skips: readonly SwfSkip[];
 }
@@ -384,6 +386,9 @@ function recordFromFields(
   const submit = f[F_SUBMIT] ?? -1;
   if (jobNumber < 0 || !Number.isInteger(jobNumber))
     return 'field 1 (job number) must be a non-negative integer';
+  // Beyond 2^53 a number loses digits, and two jobs would get the same id.
+  if (!Number.isSafeInteger(jobNumber))
+    return `field 1 (job number) has more digits than an exact integer holds (at most ${Number.MAX_SAFE_INTEGER})`;
   if (submit < 0) return 'field 2 (submit time) is missing';
   for (let k = 1; k < FIELD_COUNT; k++) {
     const v = f[k] ?? -1;
@@ -481,7 +486,41 @@ function recordFromScan(
       ? `more than ${FIELD_COUNT} fields`
       : `${count} fields, expected ${FIELD_COUNT}`;
   }
-  return recordFromFields(fields, ctx, partSeen);
+  const record = recordFromFields(fields, ctx, partSeen);
+  if (typeof record === 'string') return record;
+  return jobRecordProblem(record) ?? record;
+}
+
+/** Job numbers below this are tracked in a flat array (4 bytes each, grown as needed); others in a map. */
+const DENSE_ID_LIMIT = 1 << 24;
+
+/**
+ * The first line of each job id in a file, to report a repeated id instead of letting the later
+ * line overwrite the earlier job. Plain job numbers (almost every line) cost 4 bytes each.
+ */
+class FirstLines {
+  #dense = new Uint32Array(1 << 16);
+  readonly #other = new Map<string, number>();
+
+  /** Records `line` for the id unless it has a line already; returns that earlier line, or 0. */
+  check(jobId: string, jobNumber: number, line: number): number {
+    if (jobNumber < DENSE_ID_LIMIT && jobId.indexOf('.') === -1) {
+      if (jobNumber >= this.#dense.length) {
+        const grown = new Uint32Array(
+          Math.min(DENSE_ID_LIMIT, Math.max(jobNumber + 1, this.#dense.length * 2)),
+        );
+        grown.set(this.#dense);
+        this.#dense = grown;
+      }
+      const first = this.#dense[jobNumber] ?? 0;
+      if (first === 0) this.#dense[jobNumber] = line;
+      return first;
+    }
+    const first = this.#other.get(jobId);
+    if (first !== undefined) return first;
+    this.#other.set(jobId, line);
+    return 0;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -631,7 +670,9 @@ export function readSwf(path: string, options: SwfReadOptions = {}): SwfRead {
       const fields = new Float64Array(FIELD_COUNT + 1);
       const partSeen = new Map<number, number>();
       const skips: SwfSkip[] = [];
+      const firstLines = new FirstLines();
       let skipped = 0;
+      let duplicates = 0;
       let lines = 0;
       let jobs = 0;
 
@@ -651,11 +692,16 @@ export function readSwf(path: string, options: SwfReadOptions = {}): SwfRead {
           header = headerBuilder.build();
           ctx = swfContext(header, { source: resolved.source, unixStartS: resolved.unixStartS });
         }
-        const result = recordFromScan(scanFields(bytes, i, to, fields), fields, ctx, partSeen);
+        let result = recordFromScan(scanFields(bytes, i, to, fields), fields, ctx, partSeen);
         if (typeof result !== 'string') {
-          batch.push(result);
-          jobs++;
-          return;
+          const first = firstLines.check(result.jobId, fields[F_JOB] ?? -1, lines);
+          if (first === 0) {
+            batch.push(result);
+            jobs++;
+            return;
+          }
+          duplicates++;
+          result = `job id ${result.jobId} repeats line ${first}; the first is kept`;
         }
         if (resolved.strict) {
           throw new TraceFormatError({ format: 'swf', path, line: lines, reason: result });
@@ -705,6 +751,7 @@ export function readSwf(path: string, options: SwfReadOptions = {}): SwfRead {
         lines,
         jobs,
         skipped,
+        duplicates,
         skips,
       };
     },

@@ -69,6 +69,15 @@ export class SpoolCorruptError extends StoreError {
   }
 }
 
+/**
+ * Another import of the same source was published while this one ran, so publishing this one would
+ * replace content it never saw. Nothing of this import was published; importing again decides anew.
+ */
+export class StoreConflictError extends StoreError {
+  override readonly name = 'StoreConflictError' as const;
+  readonly retryable = true;
+}
+
 /** The store was used after `close()`. A programming error. */
 export class StoreClosedError extends StoreError {
   override readonly name = 'StoreClosedError' as const;

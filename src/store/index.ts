@@ -1,6 +1,10 @@
 /** The history store: one interface, an embedded SQLite file, InfluxDB 1.x behind a spool, a fake. */
 export type {
+  BeginImportOptions,
   HistoryStore,
+  ImportManifest,
+  ImportWriter,
+  SourceManifest,
   JobQuery,
   NodeSnapshot,
   NodeStatus,

@@ -1,6 +1,6 @@
 import type { IPoint } from 'influx';
 import type { JobRecord, JobState } from '../collect/job-record.js';
-import type { NodeStatus, PowerState, QueueDemand, QueueState } from './types.js';
+import type { NodeStatus, PowerState, QueueDemand, QueueState, SourceManifest } from './types.js';
 
 /**
  * The InfluxDB 1.x schema, as pure functions from records to points and back (see docs/store.md).
@@ -18,7 +18,17 @@ export const Measurements = {
   node: 'node',
   snapshot: 'snapshot',
   watermark: 'watermark',
+  /** One point per imported source: its manifest and the generation readers see. */
+  manifest: 'manifest',
+  /** One point per import in progress: which process stages which generation. */
+  staging: 'staging',
 } as const;
+
+/**
+ * The tag that sets an import's points apart: each import of a source writes its jobs under a new
+ * generation, invisible until the source's manifest names it. Collected jobs have none.
+ */
+export const GENERATION_TAG = 'generation';
 
 const NS_PER_S = 1_000_000_000n;
 const NS_PER_MS = 1_000_000n;
@@ -88,8 +98,11 @@ export function jobTags(record: JobRecord): Record<string, string> {
   return tags;
 }
 
-/** One job as a point. Every field is written every time, so an update never leaves a stale field behind. */
-export function jobPoint(record: JobRecord): IPoint {
+/**
+ * One job as a point, of an import's `generation` when given. Every field is written every time, so
+ * an update never leaves a stale field behind.
+ */
+export function jobPoint(record: JobRecord, generation?: string): IPoint {
   const nulls: string[] = [];
   const fields: Record<string, string | number> = {
     job_id: record.jobId,
@@ -111,9 +124,11 @@ export function jobPoint(record: JobRecord): IPoint {
   if (record.account === null) nulls.push('account');
   if (record.gpuType === null) nulls.push('gpuType');
   fields['nulls'] = nulls.join(LIST_SEPARATOR);
+  const tags = jobTags(record);
+  if (generation !== undefined) tags[GENERATION_TAG] = generation;
   return {
     measurement: Measurements.job,
-    tags: jobTags(record),
+    tags,
     fields,
     timestamp: jobTimeNs(record).toString(),
   };
@@ -258,6 +273,46 @@ export function snapshotMarkerPoint(
 /** A source's watermark: one point per source at time 0, overwritten on every move. */
 export function watermarkPoint(source: string, atS: number): IPoint {
   return { measurement: Measurements.watermark, tags: { source }, fields: { at_s: atS }, timestamp: '0' };
+}
+
+/** A source's manifest: one point per source at time 0, overwritten by each publish. */
+export function manifestPoint(manifest: SourceManifest, generation: string): IPoint {
+  return {
+    measurement: Measurements.manifest,
+    tags: { source: manifest.source },
+    fields: {
+      [GENERATION_TAG]: generation,
+      content_sha256: manifest.contentSha256,
+      file_name: manifest.fileName,
+      job_count: manifest.jobCount,
+      imported_at_s: manifest.importedAtS,
+    },
+    timestamp: '0',
+  };
+}
+
+/** Reads a manifest and its live generation back from a `SELECT * FROM manifest` row. */
+export function manifestFromRow(row: InfluxRow): { manifest: SourceManifest; generation: string } {
+  return {
+    manifest: {
+      source: text(row['source']),
+      contentSha256: text(row['content_sha256']),
+      fileName: text(row['file_name']),
+      jobCount: num(row['job_count']),
+      importedAtS: num(row['imported_at_s']),
+    },
+    generation: text(row[GENERATION_TAG]),
+  };
+}
+
+/** Marks a generation as staged by a process (see `staging.ts`), before any of its points is written. */
+export function stagingPoint(generation: string, source: string, owner: string, startedAtS: number): IPoint {
+  return {
+    measurement: Measurements.staging,
+    tags: { [GENERATION_TAG]: generation },
+    fields: { source, owner, started_at_s: startedAtS },
+    timestamp: '0',
+  };
 }
 
 function text(value: unknown): string {

@@ -1,15 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { InfluxDB, ResultError, escape, type IPoint } from 'influx';
 import type { JobRecord } from '../collect/job-record.js';
 import {
   StoreClosedError,
+  StoreConflictError,
   StoreError,
   StoreQueryError,
   StoreUnreachableError,
   StoreWriteRefusedError,
 } from './errors.js';
 import {
+  GENERATION_TAG,
   Measurements,
   jobFromRow,
+  manifestFromRow,
+  manifestPoint,
+  stagingPoint,
   jobPoint,
   jobTags,
   jobTimeNs,
@@ -26,14 +32,19 @@ import {
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
+  type BeginImportOptions,
   type HistoryStore,
+  type ImportManifest,
+  type ImportWriter,
   type JobQuery,
+  type SourceManifest,
   type NodeSnapshot,
   type NodeStatus,
   type QueueSnapshot,
   type SnapshotQuery,
   type UpsertResult,
 } from './types.js';
+import { currentOwner, isAbandoned, ownerText, parseOwner } from './staging.js';
 
 /** Connection and behaviour of the InfluxDB store. */
 export interface InfluxStoreOptions {
@@ -105,15 +116,160 @@ export class InfluxStore implements HistoryStore {
     for (let i = 0; i < records.length; i += this.#options.writeBatch) {
       const chunk = records.slice(i, i + this.#options.writeBatch);
       await this.#deleteMovedPoints(chunk);
-      await this.#write(chunk.map(jobPoint));
+      await this.#write(chunk.map((r) => jobPoint(r)));
     }
     return { written: records.length };
+  }
+
+  async beginImport(manifest: ImportManifest, options: BeginImportOptions = {}): Promise<ImportWriter> {
+    await this.#ensureReady();
+    await this.#removeAbandonedImports();
+    const generation = randomBytes(8).toString('hex');
+    const owner = currentOwner(manifest.importedAtS);
+    // The marker goes first: from here on a crash leaves points that the next import can tell apart.
+    await this.#write([stagingPoint(generation, manifest.source, ownerText(owner), owner.startedAtS)]);
+    return new InfluxImportWriter(this, manifest, generation, options);
+  }
+
+  async manifests(): Promise<SourceManifest[]> {
+    await this.#ensureReady();
+    return [...(await this.#liveImports()).values()]
+      .map(({ manifest }) => manifest)
+      .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  }
+
+  /** Writes staged points of `generation`. */
+  async stage(generation: string, source: string, records: readonly JobRecord[]): Promise<void> {
+    await this.#ensureReady();
+    for (const r of records) {
+      if (r.source !== source)
+        throw new StoreWriteRefusedError(
+          `an import of ${source} was handed a job of ${r.source}: a program error, the import is not published`,
+          { target: this.description },
+        );
+    }
+    for (let i = 0; i < records.length; i += this.#options.writeBatch) {
+      await this.#write(records.slice(i, i + this.#options.writeBatch).map((r) => jobPoint(r, generation)));
+    }
+  }
+
+  /**
+   * Publishes `generation`: one manifest point names it, which switches every reader over at once;
+   * the source's previous generation is dropped afterwards.
+   */
+  async publishStaged(
+    generation: string,
+    manifest: ImportManifest,
+    options: BeginImportOptions,
+    onPublished: () => void,
+  ): Promise<SourceManifest> {
+    await this.#ensureReady();
+    const gen = escape.stringLit(generation);
+    const published: SourceManifest = { ...manifest, jobCount: await this.#countGeneration(generation) };
+    const live = (await this.#liveImports()).get(manifest.source);
+    const previous = live?.generation;
+    // InfluxDB has no transaction: two imports publishing in the same instant can both pass this
+    // check; one publish is one point, so the last one wins whole, never a mix.
+    const current = live?.manifest.contentSha256 ?? null;
+    if (options.expectedContentSha256 !== undefined && current !== options.expectedContentSha256) {
+      throw new StoreConflictError(
+        `another import of ${manifest.source} was published while this one ran (it now holds ${current ?? 'no import'}): nothing of this import was published; run the import again`,
+        {
+          target: this.description,
+        },
+      );
+    }
+    await this.#write([manifestPoint(published, generation)]);
+    onPublished();
+    // Only the previous generation is dropped, by its own value. Points of the source without a
+    // generation (collected before it was imported) stay but no reader sees them (`#liveClause`):
+    // InfluxDB 1.6 matched series of the new generation too when a DROP asked for an empty tag.
+    if (previous !== undefined) {
+      await this.#query(
+        `DROP SERIES FROM ${Measurements.job} WHERE source = ${escape.stringLit(manifest.source)} AND ${GENERATION_TAG} = ${escape.stringLit(previous)}`,
+      );
+    }
+    await this.#query(`DROP SERIES FROM ${Measurements.staging} WHERE ${GENERATION_TAG} = ${gen}`);
+    if (previous !== undefined && (await this.#countGeneration(generation)) !== published.jobCount) {
+      throw new StoreWriteRefusedError(
+        `InfluxDB lost points of the new import of ${manifest.source} while dropping the one it replaced: the inmem index of InfluxDB 1.6 does this; set index-version = "tsi1" in the [data] section of influxdb.conf (see docs/store.md), then import again with --replace`,
+        { target: this.description },
+      );
+    }
+    return published;
+  }
+
+  async #countGeneration(generation: string): Promise<number> {
+    const counted = await this.#query(
+      `SELECT count(job_id) AS n FROM ${Measurements.job} WHERE ${GENERATION_TAG} = ${escape.stringLit(generation)}`,
+    );
+    const n = counted[0]?.['n'];
+    return typeof n === 'number' ? n : 0;
+  }
+
+  /** Drops a staged generation's points and its marker. */
+  async dropStaged(generation: string): Promise<void> {
+    if (this.#closed) return;
+    const gen = escape.stringLit(generation);
+    await this.#query(`DROP SERIES FROM ${Measurements.job} WHERE ${GENERATION_TAG} = ${gen}`);
+    await this.#query(`DROP SERIES FROM ${Measurements.staging} WHERE ${GENERATION_TAG} = ${gen}`);
+  }
+
+  /** Source → its manifest and live generation. */
+  async #liveImports(): Promise<Map<string, { manifest: SourceManifest; generation: string }>> {
+    const rows = await this.#query(`SELECT * FROM ${Measurements.manifest}`);
+    return new Map(rows.map((row) => manifestFromRow(row)).map((m) => [m.manifest.source, m]));
+  }
+
+  /**
+   * Drops generations no reader sees and no running import stages: those of imports whose process is
+   * gone, and those left behind by a publish cut short. Staging markers are read before manifests, so
+   * an import published in between is seen as live, never as left behind.
+   */
+  async #removeAbandonedImports(): Promise<void> {
+    const nowS = Date.now() / 1000;
+    const markers = await this.#query(`SELECT * FROM ${Measurements.staging}`);
+    const running = new Set<string>();
+    for (const marker of markers) {
+      const generation = tagText(marker[GENERATION_TAG]);
+      const owner = parseOwner(tagText(marker['owner']), num(marker['started_at_s']));
+      if (isAbandoned(owner, nowS)) await this.dropStaged(generation);
+      else running.add(generation);
+    }
+    const live = new Set([...(await this.#liveImports()).values()].map((m) => m.generation));
+    const present = await this.#query(
+      `SHOW TAG VALUES FROM ${Measurements.job} WITH KEY = ${escape.quoted(GENERATION_TAG)}`,
+    );
+    for (const row of present) {
+      const generation = tagText(row['value']);
+      if (generation !== '' && !live.has(generation) && !running.has(generation)) {
+        await this.#query(
+          `DROP SERIES FROM ${Measurements.job} WHERE ${GENERATION_TAG} = ${escape.stringLit(generation)}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * The clause that shows readers only published jobs: an imported source's live generation, and
+   * collected (untagged) points of sources that were never imported.
+   */
+  async #liveClause(source: string | undefined): Promise<string> {
+    const live = await this.#liveImports();
+    if (source !== undefined) {
+      return `${GENERATION_TAG} = ${escape.stringLit(live.get(source)?.generation ?? '')} AND `;
+    }
+    const others = [...live.keys()].map((s) => ` AND source != ${escape.stringLit(s)}`).join('');
+    const imported = [...live.values()]
+      .map(({ generation }) => ` OR ${GENERATION_TAG} = ${escape.stringLit(generation)}`)
+      .join('');
+    return `((${GENERATION_TAG} = ''${others})${imported}) AND `;
   }
 
   async *jobs(query: JobQuery = {}): AsyncIterable<readonly JobRecord[]> {
     await this.#ensureReady();
     const size = query.batchSize ?? DEFAULT_JOB_BATCH;
-    const where = jobWhere(query);
+    const where = `${jobWhere(query)}${await this.#liveClause(query.source)}`;
     const { beforeS } = wholeSecondBounds(query);
     let cursor = jobTimeLowerBound(query);
     const end = Number.isFinite(beforeS) ? ` AND time < ${secondsToNs(beforeS)}` : '';
@@ -152,7 +308,7 @@ export class InfluxStore implements HistoryStore {
     const { beforeS } = wholeSecondBounds(query);
     const end = Number.isFinite(beforeS) ? ` AND time < ${secondsToNs(beforeS)}` : '';
     const rows = await this.#query(
-      `SELECT count(job_id) AS n FROM ${Measurements.job} WHERE ${jobWhere(query)}time >= ${jobTimeLowerBound(query)}${end}`,
+      `SELECT count(job_id) AS n FROM ${Measurements.job} WHERE ${jobWhere(query)}${await this.#liveClause(query.source)}time >= ${jobTimeLowerBound(query)}${end}`,
     );
     const n = rows[0]?.['n'];
     return typeof n === 'number' ? n : 0;
@@ -224,7 +380,7 @@ export class InfluxStore implements HistoryStore {
         const ids = [...wanted.keys()].map(escapeRegex).join('|');
         const rows = await this.#query(
           `SELECT job_id, "partition", account, gpu_type FROM ${Measurements.job}
-           WHERE source = ${escape.stringLit(source)} AND job_id =~ /^(?:${ids})$/
+           WHERE source = ${escape.stringLit(source)} AND ${GENERATION_TAG} = '' AND job_id =~ /^(?:${ids})$/
            AND time >= ${secondsToNs(minS - this.#options.movedJobLookbackS)} AND time < ${secondsToNs(maxS + 1)}`,
         );
         for (const row of rows) {
@@ -384,6 +540,54 @@ function rowTimeNs(row: InfluxRow): bigint {
   const time = row['time'] as { getNanoTime?: () => string } | undefined;
   if (time?.getNanoTime === undefined) return 0n;
   return BigInt(time.getNanoTime());
+}
+
+/** The writer `InfluxStore.beginImport` returns: points under a fresh generation tag. */
+class InfluxImportWriter implements ImportWriter {
+  readonly source: string;
+  readonly #store: InfluxStore;
+  readonly #manifest: ImportManifest;
+  readonly #generation: string;
+  readonly #options: BeginImportOptions;
+  #done = false;
+
+  constructor(store: InfluxStore, manifest: ImportManifest, generation: string, options: BeginImportOptions) {
+    this.#store = store;
+    this.#manifest = manifest;
+    this.#generation = generation;
+    this.#options = options;
+    this.source = manifest.source;
+  }
+
+  put(records: readonly JobRecord[]): Promise<void> {
+    this.#open();
+    return this.#store.stage(this.#generation, this.source, records);
+  }
+
+  async publish(): Promise<SourceManifest> {
+    this.#open();
+    // Until the manifest point is written the import can still be aborted; after it, it is live.
+    return this.#store.publishStaged(this.#generation, this.#manifest, this.#options, () => {
+      this.#done = true;
+    });
+  }
+
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#store.dropStaged(this.#generation);
+  }
+
+  #open(): void {
+    if (this.#done)
+      throw new StoreClosedError(`the import of ${this.source} was already published or aborted`, {
+        target: this.#store.description,
+      });
+  }
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value ?? 0);
 }
 
 function tagText(value: unknown): string {

@@ -1,10 +1,14 @@
 import type { JobRecord } from '../collect/job-record.js';
-import { StoreClosedError } from './errors.js';
+import { StoreClosedError, StoreConflictError, StoreWriteRefusedError } from './errors.js';
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
+  type BeginImportOptions,
   type HistoryStore,
+  type ImportManifest,
+  type ImportWriter,
   type JobQuery,
+  type SourceManifest,
   type NodeSnapshot,
   type QueueSnapshot,
   type SnapshotQuery,
@@ -22,7 +26,66 @@ export class MemoryStore implements HistoryStore {
   readonly #queue = new Map<string, QueueSnapshot>();
   readonly #nodes = new Map<string, NodeSnapshot>();
   readonly #watermarks = new Map<string, number>();
+  readonly #manifests = new Map<string, SourceManifest>();
   #closed = false;
+
+  beginImport(manifest: ImportManifest, options: BeginImportOptions = {}): Promise<ImportWriter> {
+    this.#check();
+    const staged = new Map<string, JobRecord>();
+    let done = false;
+    const open = (): void => {
+      this.#check();
+      if (done)
+        throw new StoreClosedError(`the import of ${manifest.source} was already published or aborted`, {
+          target: this.description,
+        });
+    };
+    return Promise.resolve({
+      source: manifest.source,
+      put: async (records: readonly JobRecord[]): Promise<void> => {
+        open();
+        for (const record of records) {
+          if (record.source !== manifest.source)
+            throw new StoreWriteRefusedError(
+              `an import of ${manifest.source} was handed a job of ${record.source}`,
+              {
+                target: this.description,
+              },
+            );
+          staged.set(record.jobId, copyJob(record));
+        }
+      },
+      publish: async (): Promise<SourceManifest> => {
+        open();
+        const current = this.#manifests.get(manifest.source)?.contentSha256 ?? null;
+        if (options.expectedContentSha256 !== undefined && current !== options.expectedContentSha256)
+          throw new StoreConflictError(
+            `another import of ${manifest.source} was published while this one ran (it now holds ${current ?? 'no import'}): nothing of this import was published; run the import again`,
+            {
+              target: this.description,
+            },
+          );
+        done = true;
+        for (const [key, job] of this.#jobs) if (job.source === manifest.source) this.#jobs.delete(key);
+        for (const job of staged.values()) this.#jobs.set(`${job.source}\u0000${job.jobId}`, job);
+        const published = { ...manifest, jobCount: staged.size };
+        this.#manifests.set(manifest.source, published);
+        return { ...published };
+      },
+      abort: (): Promise<void> => {
+        done = true;
+        staged.clear();
+        return Promise.resolve();
+      },
+    });
+  }
+
+  manifests(): Promise<SourceManifest[]> {
+    this.#check();
+    return Promise.resolve(
+      [...this.#manifests.values()].sort((a, b) => compare(a.source, b.source)).map((m) => ({ ...m })),
+    );
+  }
 
   upsertJobs(records: readonly JobRecord[]): Promise<UpsertResult> {
     this.#check();

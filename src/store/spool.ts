@@ -23,8 +23,12 @@ import {
 } from './errors.js';
 import { withLock } from './lock.js';
 import type {
+  BeginImportOptions,
   HistoryStore,
+  ImportManifest,
+  ImportWriter,
   JobQuery,
+  SourceManifest,
   NodeSnapshot,
   QueueSnapshot,
   SnapshotQuery,
@@ -194,6 +198,18 @@ export class SpooledStore implements HistoryStore {
   async upsertJobs(records: readonly JobRecord[]): Promise<UpsertResult> {
     await this.#writeOrSpool({ op: 'jobs', records: [...records] });
     return { written: records.length };
+  }
+
+  /**
+   * Imports go straight to the server, never to the spool: a staged import is all or nothing, so
+   * when the server is down the import fails, leaves the source as it was, and can simply be repeated.
+   */
+  beginImport(manifest: ImportManifest, options?: BeginImportOptions): Promise<ImportWriter> {
+    return this.#inner.beginImport(manifest, options);
+  }
+
+  manifests(): Promise<SourceManifest[]> {
+    return this.#inner.manifests();
   }
 
   jobs(query?: JobQuery): AsyncIterable<readonly JobRecord[]> {

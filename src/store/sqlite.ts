@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -5,16 +6,22 @@ import type { JobRecord } from '../collect/job-record.js';
 import {
   StoreBusyError,
   StoreClosedError,
+  StoreConflictError,
   StoreCorruptError,
   StoreError,
   StoreWriteRefusedError,
   StoreQueryError,
 } from './errors.js';
+import { currentOwner, isAbandoned, ownerText, parseOwner } from './staging.js';
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
+  type BeginImportOptions,
   type HistoryStore,
+  type ImportManifest,
+  type ImportWriter,
   type JobQuery,
+  type SourceManifest,
   type NodeSnapshot,
   type QueueSnapshot,
   type SnapshotQuery,
@@ -22,16 +29,38 @@ import {
 } from './types.js';
 
 /** Bumped when the table layout changes; a file with another version is refused, not guessed at. */
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 const APP_ID = 'slurmcast-history';
 /** Features are kept as one text column; a node feature name never contains this control character. */
 const FEATURE_SEPARATOR = '\u001f';
 /** Rows per transaction: large enough that commit and fsync cost vanish, small enough to bound memory. */
 const WRITE_CHUNK = 20_000;
 
+/**
+ * A staged import is a `sources` row of its own (named `STAGED_PREFIX` + a random id, `staged_for` the
+ * source it will replace): its rows are written like any others but every reader skips sources with
+ * `staged_for` set, and publishing is a rename of that row in one transaction — no rows are copied.
+ */
+const STAGING_COLUMNS = `, staged_for TEXT, owner TEXT, started_at_s REAL`;
+const STAGED_PREFIX = '\u0000staged:';
+const MANIFESTS_TABLE = `CREATE TABLE IF NOT EXISTS manifests (
+  source TEXT PRIMARY KEY, content_sha256 TEXT NOT NULL, file_name TEXT NOT NULL,
+  job_count INTEGER NOT NULL, imported_at_s REAL NOT NULL
+);`;
+/** Schema 1 → 2: staged imports and manifests. */
+const MIGRATE_1_TO_2 = `
+ALTER TABLE sources ADD COLUMN staged_for TEXT;
+ALTER TABLE sources ADD COLUMN owner TEXT;
+ALTER TABLE sources ADD COLUMN started_at_s REAL;
+${MANIFESTS_TABLE}
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+`;
+/** Only published sources are visible to readers. */
+const LIVE = 's.staged_for IS NULL';
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE${STAGING_COLUMNS});
 CREATE TABLE IF NOT EXISTS jobs (
   source_id INTEGER NOT NULL REFERENCES sources(id),
   job_id TEXT NOT NULL,
@@ -49,6 +78,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
   PRIMARY KEY (kind, source, at_s)
 );
 CREATE TABLE IF NOT EXISTS watermarks (source TEXT PRIMARY KEY, at_s REAL NOT NULL);
+${MANIFESTS_TABLE}
 `;
 
 const JOB_INSERT_COLUMNS = `source_id, job_id, name, "user", account, partition, qos, state, exit_code,
@@ -124,7 +154,7 @@ export class EmbeddedStore implements HistoryStore {
   readonly #sourceIds = new Map<string, number>();
   readonly #insertSource: Database.Statement<[string]>;
   readonly #selectSource: Database.Statement<[string], { id: number }>;
-  readonly #writeBatch: (records: readonly JobRecord[]) => void;
+  readonly #writeBatch: (records: readonly JobRecord[], stagedId?: number) => void;
   #closed = false;
 
   constructor(path: string, busyTimeoutMs: number) {
@@ -141,18 +171,22 @@ export class EmbeddedStore implements HistoryStore {
       }
     }
     this.#db = this.#guard('open', () => new Database(path, { timeout: busyTimeoutMs }));
-    this.#guard('open', () => {
-      this.#db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode syncs at checkpoints, not at each commit: a power cut can lose the last
-      // commits, but only together with everything after them, in order. The watermark is written
-      // after the jobs in the same log, so it can never survive without the data it covers.
-      this.#db.pragma('synchronous = NORMAL');
-      this.#db.pragma('wal_autocheckpoint = 10000');
-      this.#db.pragma('cache_size = -65536');
-      this.#initialise();
-    });
+    this.#guard('open', () =>
+      retryWhileBusy(busyTimeoutMs, () => {
+        this.#db.pragma('journal_mode = WAL');
+        // NORMAL in WAL mode syncs at checkpoints, not at each commit: a power cut can lose the last
+        // commits, but only together with everything after them, in order. The watermark is written
+        // after the jobs in the same log, so it can never survive without the data it covers.
+        this.#db.pragma('synchronous = NORMAL');
+        this.#db.pragma('wal_autocheckpoint = 10000');
+        this.#db.pragma('cache_size = -65536');
+        // One immediate transaction: two processes creating the same new file take turns, and neither
+        // sees the other's half-made schema (that was a false StoreCorruptError).
+        this.#db.transaction(() => this.#initialise()).immediate();
+      }),
+    );
     this.#insertSource = this.#db.prepare('INSERT OR IGNORE INTO sources (name) VALUES (?)');
-    this.#selectSource = this.#db.prepare('SELECT id FROM sources WHERE name = ?');
+    this.#selectSource = this.#db.prepare('SELECT id FROM sources WHERE name = ? AND staged_for IS NULL');
     const upsertSql = (rows: number): string =>
       `INSERT INTO jobs (${JOB_INSERT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => JOB_PLACEHOLDERS).join(', ')}
        ON CONFLICT (source_id, job_id) DO UPDATE SET ${JOB_UPDATES}`;
@@ -162,11 +196,14 @@ export class EmbeddedStore implements HistoryStore {
     const single = this.#db.prepare(upsertSql(1));
     const params: unknown[] = new Array<unknown>(JOB_COLUMN_COUNT * ROWS_PER_STATEMENT);
     const one: unknown[] = new Array<unknown>(JOB_COLUMN_COUNT);
-    this.#writeBatch = this.#db.transaction((records: readonly JobRecord[]) => {
+    this.#writeBatch = this.#db.transaction((records: readonly JobRecord[], stagedId?: number) => {
+      // Another process may have published an import since the last batch, which gives the source a
+      // new id: ids are looked up afresh in every transaction.
+      this.#sourceIds.clear();
       let lastSource = '';
-      let sourceId = 0;
+      let sourceId = stagedId ?? 0;
       const idOf = (source: string): number => {
-        if (source !== lastSource) {
+        if (stagedId === undefined && source !== lastSource) {
           sourceId = this.#sourceId(source);
           lastSource = source;
         }
@@ -198,6 +235,138 @@ export class EmbeddedStore implements HistoryStore {
     return Promise.resolve({ written: records.length });
   }
 
+  beginImport(manifest: ImportManifest, options: BeginImportOptions = {}): Promise<ImportWriter> {
+    this.#check();
+    const owner = currentOwner(manifest.importedAtS);
+    const stagedId = this.#guard('write', () => {
+      this.#removeAbandonedImports();
+      const row = this.#db
+        .prepare(
+          'INSERT INTO sources (name, staged_for, owner, started_at_s) VALUES (?, ?, ?, ?) RETURNING id',
+        )
+        .get(
+          `${STAGED_PREFIX}${randomBytes(8).toString('hex')}`,
+          manifest.source,
+          ownerText(owner),
+          owner.startedAtS,
+        ) as { id: number };
+      return row.id;
+    });
+    return Promise.resolve(new EmbeddedImportWriter(this, manifest, stagedId, options));
+  }
+
+  manifests(): Promise<SourceManifest[]> {
+    this.#check();
+    const rows = this.#guard('read', () =>
+      this.#db
+        .prepare(
+          `SELECT source, content_sha256 AS contentSha256, file_name AS fileName, job_count AS jobCount,
+           imported_at_s AS importedAtS FROM manifests ORDER BY source`,
+        )
+        .all(),
+    ) as SourceManifest[];
+    return Promise.resolve(rows);
+  }
+
+  /** Stages records under the staged source row `stagedId` (see `EmbeddedImportWriter`). */
+  stage(stagedId: number, source: string, records: readonly JobRecord[]): void {
+    this.#check();
+    for (const r of records) {
+      if (r.source !== source)
+        throw new StoreWriteRefusedError(
+          `an import of ${source} was handed a job of ${r.source}: a program error, the import is not published`,
+          { target: this.description },
+        );
+    }
+    this.#guard('write', () => {
+      for (let i = 0; i < records.length; i += WRITE_CHUNK) {
+        this.#writeBatch(
+          records.length <= WRITE_CHUNK ? records : records.slice(i, i + WRITE_CHUNK),
+          stagedId,
+        );
+      }
+    });
+  }
+
+  /** Replaces the source's jobs and manifest by the staged ones, in one transaction. */
+  publishStaged(stagedId: number, manifest: ImportManifest, options: BeginImportOptions): SourceManifest {
+    this.#check();
+    return this.#guard('write', () =>
+      this.#db
+        .transaction((): SourceManifest => {
+          const staged = this.#db
+            .prepare('SELECT staged_for AS source FROM sources WHERE id = ?')
+            .get(stagedId) as { source: string | null } | undefined;
+          if (staged?.source !== manifest.source)
+            throw new StoreWriteRefusedError(
+              `the staged import of ${manifest.source} is gone (removed as abandoned by another process?): import again`,
+              { target: this.description },
+            );
+          if (options.expectedContentSha256 !== undefined) {
+            const current =
+              (this.#db
+                .prepare('SELECT content_sha256 FROM manifests WHERE source = ?')
+                .pluck()
+                .get(manifest.source) as string | undefined) ?? null;
+            if (current !== options.expectedContentSha256)
+              throw new StoreConflictError(
+                `another import of ${manifest.source} was published while this one ran (it now holds ${current ?? 'no import'}): nothing of this import was published; run the import again`,
+                {
+                  target: this.description,
+                },
+              );
+          }
+          const old = this.#selectSource.get(manifest.source);
+          if (old !== undefined) {
+            this.#db.prepare('DELETE FROM jobs WHERE source_id = ?').run(old.id);
+            this.#db.prepare('DELETE FROM sources WHERE id = ?').run(old.id);
+          }
+          this.#db
+            .prepare(
+              'UPDATE sources SET name = ?, staged_for = NULL, owner = NULL, started_at_s = NULL WHERE id = ?',
+            )
+            .run(manifest.source, stagedId);
+          const { n } = this.#db
+            .prepare('SELECT count(*) AS n FROM jobs WHERE source_id = ?')
+            .get(stagedId) as { n: number };
+          const published: SourceManifest = { ...manifest, jobCount: n };
+          this.#db
+            .prepare(
+              `INSERT OR REPLACE INTO manifests (source, content_sha256, file_name, job_count, imported_at_s)
+               VALUES (?, ?, ?, ?, ?)`,
+            )
+            .run(published.source, published.contentSha256, published.fileName, n, published.importedAtS);
+          this.#sourceIds.clear();
+          return published;
+        })
+        .immediate(),
+    );
+  }
+
+  /** Drops a staged import's rows. */
+  dropStaged(stagedId: number): void {
+    if (this.#closed) return;
+    this.#guard('write', () => this.#dropStaged(stagedId));
+  }
+
+  #dropStaged(stagedId: number): void {
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM jobs WHERE source_id = ?').run(stagedId);
+      this.#db.prepare('DELETE FROM sources WHERE id = ? AND staged_for IS NOT NULL').run(stagedId);
+    })();
+  }
+
+  /** Removes the staged rows of imports whose process is gone (killed mid-import). */
+  #removeAbandonedImports(): void {
+    const staged = this.#db
+      .prepare('SELECT id, owner, started_at_s AS startedAtS FROM sources WHERE staged_for IS NOT NULL')
+      .all() as { id: number; owner: string | null; startedAtS: number | null }[];
+    const nowS = Date.now() / 1000;
+    for (const row of staged) {
+      if (isAbandoned(parseOwner(row.owner ?? '', row.startedAtS ?? 0), nowS)) this.#dropStaged(row.id);
+    }
+  }
+
   async *jobs(query: JobQuery = {}): AsyncIterable<readonly JobRecord[]> {
     this.#check();
     const size = query.batchSize ?? DEFAULT_JOB_BATCH;
@@ -210,7 +379,7 @@ export class EmbeddedStore implements HistoryStore {
         : this.#guard('read', () => new Database(this.#path, { readonly: true }));
     try {
       const statement = reader.prepare(
-        `SELECT ${JOB_COLUMNS} FROM jobs j JOIN sources s ON s.id = j.source_id ${sql}
+        `SELECT ${JOB_COLUMNS} FROM jobs j JOIN sources s ON s.id = j.source_id WHERE ${sql}
          ORDER BY j.submit_s, j.source_id, j.job_id`,
       );
       let batch: JobRecord[] = [];
@@ -233,7 +402,7 @@ export class EmbeddedStore implements HistoryStore {
     const { sql, params } = jobFilter(query);
     const row = this.#guard('read', () =>
       this.#db
-        .prepare(`SELECT count(*) AS n FROM jobs j JOIN sources s ON s.id = j.source_id ${sql}`)
+        .prepare(`SELECT count(*) AS n FROM jobs j JOIN sources s ON s.id = j.source_id WHERE ${sql}`)
         .get(...params),
     ) as { n: number };
     return Promise.resolve(row.n);
@@ -326,6 +495,10 @@ export class EmbeddedStore implements HistoryStore {
         { target: this.description },
       );
     }
+    if (tables.includes('meta')) {
+      const old = this.#db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+      if (old.get('app') === APP_ID && old.get('schema_version') === '1') this.#db.exec(MIGRATE_1_TO_2);
+    }
     this.#db.exec(SCHEMA);
     const get = this.#db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     const app = get.get('app') as string | undefined;
@@ -340,6 +513,7 @@ export class EmbeddedStore implements HistoryStore {
         { target: this.description },
       );
     }
+    this.#removeAbandonedImports();
   }
 
   #check(): void {
@@ -368,7 +542,7 @@ function toJob(row: RawJobRow): JobRecord {
 }
 
 function jobFilter(query: JobQuery): { sql: string; params: (string | number)[] } {
-  const clauses: string[] = [];
+  const clauses: string[] = [LIVE];
   const params: (string | number)[] = [];
   if (query.source !== undefined) {
     clauses.push('s.name = ?');
@@ -387,7 +561,73 @@ function jobFilter(query: JobQuery): { sql: string; params: (string | number)[] 
     clauses.push('j.submit_s < ?');
     params.push(beforeS);
   }
-  return { sql: clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`, params };
+  return { sql: clauses.join(' AND '), params };
+}
+
+/**
+ * Runs `work` again while SQLite answers busy, for up to `timeoutMs`. Some busy answers come at once,
+ * without SQLite's own busy wait (switching a new file to WAL while another connection does), so
+ * opening waits here instead of failing.
+ */
+function retryWhileBusy(timeoutMs: number, work: () => void): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      work();
+      return;
+    } catch (error) {
+      const code = error instanceof Database.SqliteError ? error.code : '';
+      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw error;
+      if (Date.now() >= deadline) throw error;
+      // A short, growing pause; the pid spreads two processes that collided apart.
+      Atomics.wait(pause, 0, 0, Math.min(100, 5 * attempt + (process.pid % 7)));
+    }
+  }
+}
+
+/** The writer `EmbeddedStore.beginImport` returns: a staged source row and its rows. */
+class EmbeddedImportWriter implements ImportWriter {
+  readonly source: string;
+  readonly #store: EmbeddedStore;
+  readonly #manifest: ImportManifest;
+  readonly #stagedId: number;
+  readonly #options: BeginImportOptions;
+  #done = false;
+
+  constructor(store: EmbeddedStore, manifest: ImportManifest, stagedId: number, options: BeginImportOptions) {
+    this.#store = store;
+    this.#manifest = manifest;
+    this.#stagedId = stagedId;
+    this.#options = options;
+    this.source = manifest.source;
+  }
+
+  // async: a refusal is a rejected promise, as from every other store, never a synchronous throw.
+  async put(records: readonly JobRecord[]): Promise<void> {
+    this.#open();
+    this.#store.stage(this.#stagedId, this.source, records);
+  }
+
+  async publish(): Promise<SourceManifest> {
+    this.#open();
+    const manifest = this.#store.publishStaged(this.#stagedId, this.#manifest, this.#options);
+    this.#done = true;
+    return manifest;
+  }
+
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.#store.dropStaged(this.#stagedId);
+  }
+
+  #open(): void {
+    if (this.#done)
+      throw new StoreClosedError(`the import of ${this.source} was already published or aborted`, {
+        target: this.#store.description,
+      });
+  }
 }
 
 function toStoreError(

@@ -85,6 +85,54 @@ export interface SnapshotQuery {
   beforeS?: number;
 }
 
+/** What the store keeps about one imported source: which content its jobs came from. */
+export interface SourceManifest {
+  source: string;
+  /** SHA-256 (hex) of the imported content (an SWF file's bytes; see docs/history.md for the Alibaba trace). */
+  contentSha256: string;
+  /** The file the source was imported from (its base name, for messages). */
+  fileName: string;
+  /** Jobs the import stored. */
+  jobCount: number;
+  /** When the import started, Unix seconds. */
+  importedAtS: number;
+}
+
+/** What `beginImport` is told: the manifest without the job count, which the store counts itself. */
+export type ImportManifest = Omit<SourceManifest, 'jobCount'>;
+
+/** How an import guards against another import of the same source published while it ran. */
+export interface BeginImportOptions {
+  /**
+   * The content the source must still hold when this import publishes: the SHA-256 of its manifest,
+   * or null for "not imported". Otherwise `publish` fails with `StoreConflictError` and publishes
+   * nothing. Default: no check.
+   */
+  expectedContentSha256?: string | null;
+}
+
+/**
+ * One import of one source, staged: records `put` are invisible to every reader (`jobs`,
+ * `countJobs`, `manifests`) until `publish`, which replaces the source's jobs and manifest with the
+ * staged ones at once. `abort` drops them. An import whose process died is never published; its
+ * staged records stay invisible and are removed by the next open or import.
+ */
+export interface ImportWriter {
+  readonly source: string;
+  /**
+   * Stages records; every one must belong to `source`.
+   * @throws {StoreError} when the store refuses them (the import can only be aborted then).
+   */
+  put(records: readonly JobRecord[]): Promise<void>;
+  /**
+   * Makes the staged records the source's jobs, replacing the earlier ones, and records the manifest.
+   * @throws {StoreConflictError} when the source no longer holds the expected content (see `BeginImportOptions`).
+   */
+  publish(): Promise<SourceManifest>;
+  /** Drops the staged records; the source stays as it was. Safe to call after a failure. */
+  abort(): Promise<void>;
+}
+
 /**
  * Everything Slurmcast keeps about a cluster's past: job records, queue and node snapshots, and a
  * watermark per source telling the collector where it stopped. Implementations: the embedded SQLite
@@ -109,6 +157,14 @@ export interface HistoryStore {
   jobs(query?: JobQuery): AsyncIterable<readonly JobRecord[]>;
   /** Counts matching jobs. @throws {StoreError} when the store cannot be read. */
   countJobs(query?: JobQuery): Promise<number>;
+  /**
+   * Starts an all-or-nothing import of `manifest.source` (see `ImportWriter`). Collect does not use
+   * this: its upserts are incremental and each batch is complete in itself.
+   * @throws {StoreError} when the store cannot be written.
+   */
+  beginImport(manifest: ImportManifest, options?: BeginImportOptions): Promise<ImportWriter>;
+  /** The manifests of the published imports, one per imported source, sorted by source. */
+  manifests(): Promise<SourceManifest[]>;
   /** Stores a queue snapshot; storing the same snapshot again changes nothing. */
   putQueueSnapshot(snapshot: QueueSnapshot): Promise<void>;
   /** Queue snapshots of one source, ordered by time. */

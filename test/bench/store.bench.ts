@@ -17,7 +17,8 @@ import type { JobRecord } from '../../src/collect/job-record.js';
 import { openEmbeddedStore } from '../../src/store/sqlite.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const traces = join(root, '../shared/traces');
+// The published logs, read in place (see /work/shared/traces/README.md).
+const traces = '/work/shared/traces';
 const logs = ['KTH-SP2-1996-2.1-cln.swf.gz', 'CEA-Curie-2011-2.1-cln.swf.gz'];
 const TARGET = 200_000;
 const RUNS = 3;

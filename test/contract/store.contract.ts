@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/collect/job-record.js';
+import { StoreConflictError } from '../../src/store/errors.js';
 import type { HistoryStore, JobQuery, NodeSnapshot, QueueSnapshot } from '../../src/store/types.js';
 
 /** Makes a fresh, empty store for one test; `dispose` removes whatever it created. */
@@ -303,6 +304,106 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       await store.setWatermark('other', 5);
       expect(await store.watermark('slurm:test')).toBe(1_700_003_600);
       expect(await store.watermark('other')).toBe(5);
+    });
+
+    describe('imports: all or nothing', () => {
+      const manifest = (contentSha256: string) => ({
+        source: 'swf:log',
+        contentSha256,
+        fileName: 'log.swf',
+        importedAtS: 1_700_000_000,
+      });
+      const ofLog = (ids: readonly number[]): JobRecord[] =>
+        ids.map((i) => job({ jobId: String(i), source: 'swf:log', submitS: 1_600_000_000 + i }));
+      const importLog = async (sha: string, records: readonly JobRecord[]) => {
+        const writer = await store.beginImport(manifest(sha));
+        await writer.put(records);
+        return writer.publish();
+      };
+
+      it('shows an import to no reader until it is published, then all of it at once', async () => {
+        await store.upsertJobs([job({ jobId: '1' })]);
+        const writer = await store.beginImport(manifest('aa'));
+        await writer.put(ofLog([1, 2, 3]));
+        await writer.put(ofLog([4]));
+        expect(await store.countJobs({ source: 'swf:log' })).toBe(0);
+        expect(await store.countJobs()).toBe(1);
+        expect((await all(store)).map((r) => r.source)).toEqual(['slurm:test']);
+        expect(await store.manifests()).toEqual([]);
+        const published = await writer.publish();
+        expect(published).toEqual({ ...manifest('aa'), jobCount: 4 });
+        expect(await store.manifests()).toEqual([published]);
+        expect(byKey(await all(store, { source: 'swf:log' }))).toEqual(byKey(ofLog([1, 2, 3, 4])));
+        expect(await store.countJobs()).toBe(5);
+      });
+
+      it('replaces the source as a whole when it is imported again', async () => {
+        await importLog('aa', ofLog([1, 2, 3]));
+        const writer = await store.beginImport(manifest('bb'));
+        await writer.put(ofLog([3, 4]));
+        expect(byKey(await all(store, { source: 'swf:log' }))).toEqual(byKey(ofLog([1, 2, 3])));
+        expect((await store.manifests()).map((m) => m.contentSha256)).toEqual(['aa']);
+        await writer.publish();
+        expect(byKey(await all(store, { source: 'swf:log' }))).toEqual(byKey(ofLog([3, 4])));
+        expect(await store.manifests()).toEqual([{ ...manifest('bb'), jobCount: 2 }]);
+      });
+
+      it('leaves the source as it was when an import is aborted', async () => {
+        await importLog('aa', ofLog([1, 2]));
+        const writer = await store.beginImport(manifest('bb'));
+        await writer.put(ofLog([7, 8, 9]));
+        await writer.abort();
+        expect(byKey(await all(store, { source: 'swf:log' }))).toEqual(byKey(ofLog([1, 2])));
+        expect(await store.manifests()).toEqual([{ ...manifest('aa'), jobCount: 2 }]);
+        const again = await importLog('cc', ofLog([5]));
+        expect(again.jobCount).toBe(1);
+        expect(await store.countJobs()).toBe(1);
+      });
+
+      it('never counts the rows of an import left unpublished into a later one', async () => {
+        const left = await store.beginImport(manifest('aa'));
+        await left.put(ofLog([1, 2, 3]));
+        const published = await importLog('bb', ofLog([10, 11]));
+        expect(published.jobCount).toBe(2);
+        expect(byKey(await all(store))).toEqual(byKey(ofLog([10, 11])));
+        await left.abort();
+        expect(await store.countJobs()).toBe(2);
+      });
+
+      it('publishes nothing over an import of the same source published meanwhile', async () => {
+        const slow = await store.beginImport(manifest('aa'), { expectedContentSha256: null });
+        await slow.put(ofLog([1, 2, 3]));
+        const fast = await store.beginImport(manifest('bb'), { expectedContentSha256: null });
+        await fast.put(ofLog([7]));
+        await fast.publish();
+        await expect(slow.publish()).rejects.toBeInstanceOf(StoreConflictError);
+        await slow.abort();
+        expect(byKey(await all(store))).toEqual(byKey(ofLog([7])));
+        expect((await store.manifests()).map((m) => m.contentSha256)).toEqual(['bb']);
+        const replacing = await store.beginImport(manifest('cc'), { expectedContentSha256: 'bb' });
+        await replacing.put(ofLog([8, 9]));
+        expect((await replacing.publish()).jobCount).toBe(2);
+        expect(await store.countJobs()).toBe(2);
+      });
+
+      it('refuses a record of another source in an import', async () => {
+        const writer = await store.beginImport(manifest('aa'));
+        await expect(writer.put([job({ jobId: '1', source: 'elsewhere' })])).rejects.toThrow(
+          /import of swf:log was handed a job of elsewhere/,
+        );
+        await writer.abort();
+        expect(await store.countJobs()).toBe(0);
+      });
+
+      it('keeps an unpublished import invisible across a close and reopen (persistent stores)', async () => {
+        if (harness.reopen === undefined) return;
+        await importLog('aa', ofLog([1]));
+        const writer = await store.beginImport(manifest('bb'));
+        await writer.put(ofLog([2, 3]));
+        store = await harness.reopen();
+        expect(byKey(await all(store))).toEqual(byKey(ofLog([1])));
+        expect(await store.countJobs({ source: 'swf:log' })).toBe(1);
+      });
     });
 
     it('keeps everything across a close and reopen (persistent stores)', async () => {

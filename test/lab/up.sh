@@ -327,6 +327,9 @@ bind-address = "127.0.0.1:${PORT[INFLUX_RPC]}"
   dir = "$LAB_DIR/influx/data"
   wal-dir = "$LAB_DIR/influx/wal"
   query-log-enabled = false
+  # The inmem index of InfluxDB 1.6 can drop a series created after a DROP SERIES when another is
+  # dropped; Slurmcast's imports drop replaced generations, so the lab uses tsi1 (docs/store.md).
+  index-version = "tsi1"
 
 [monitor]
   store-enabled = false

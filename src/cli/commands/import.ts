@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
+import { ImportConflictError } from '../../collect/errors.js';
 import { importAlibabaGpu, importSwf, type ImportResult } from '../../collect/import-history.js';
 import { parseInstant } from '../../shared/time.js';
 import { createStore, spoolStatus } from '../../store/create.js';
@@ -11,6 +12,8 @@ interface ImportArgs extends GlobalArgs {
   nodes: string | undefined;
   start: string | undefined;
   strict: boolean;
+  source: string | undefined;
+  replace: boolean;
 }
 
 /** `slurmcast import`: a public workload log into the configured history store. */
@@ -34,6 +37,15 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
         default: false,
         describe: 'Reject the file at its first malformed line',
       })
+      .option('source', {
+        type: 'string',
+        describe: 'Source name to import as (default: from the file name, e.g. swf:<name>)',
+      })
+      .option('replace', {
+        type: 'boolean',
+        default: false,
+        describe: 'Replace the source if it holds other content (default: refuse)',
+      })
       .conflicts('swf', 'alibaba-gpu')
       .check((a) => {
         if (a.swf === undefined && a['alibaba-gpu'] === undefined)
@@ -41,6 +53,8 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
         if (a['alibaba-gpu'] !== undefined && a.start === undefined)
           throw new UsageError('--alibaba-gpu needs --start <ISO date-time>');
         if (a.start !== undefined) parseInstant(a.start, '--start'); // exit 2 before the store is touched
+        if (a.source !== undefined && a.source.trim() === '')
+          throw new UsageError('--source needs a name, e.g. --source swf:kth-copy');
         return true;
       }),
   handler: async (args) => {
@@ -51,11 +65,16 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       process.stderr.isTTY && !args.json
         ? new cliProgress.SingleBar({ stream: process.stderr }, cliProgress.Presets.shades_classic)
         : undefined;
+    const common = {
+      strict: args.strict,
+      replace: args.replace,
+      ...(args.source === undefined ? {} : { source: args.source }),
+    };
     try {
       if (args.swf !== undefined) {
         bar?.start(1, 0);
         result = await importSwf(store, args.swf, {
-          strict: args.strict,
+          ...common,
           onProgress: (p) => {
             bar?.setTotal(p.totalBytes);
             bar?.update(p.bytesRead);
@@ -65,10 +84,14 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
         result = await importAlibabaGpu(store, {
           podsPath: args['alibaba-gpu'] ?? '',
           start: args.start ?? '',
-          strict: args.strict,
+          ...common,
           ...(args.nodes === undefined ? {} : { nodesPath: args.nodes }),
         });
       }
+    } catch (error) {
+      // Another file's content under an existing source name is a problem with the command line.
+      if (error instanceof ImportConflictError) throw new UsageError(error.message, { cause: error });
+      throw error;
     } finally {
       bar?.stop();
       await store.close();
@@ -86,21 +109,28 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
           table(
             [
               'source',
+              'outcome',
               'imported',
               'skipped',
+              'duplicate ids',
               'jobs in store',
               ...(result.inventoryNodes === undefined ? [] : ['inventory nodes']),
             ],
             [
               [
                 result.source,
+                result.outcome,
                 result.imported,
                 result.skipped,
+                result.duplicates,
                 result.jobsInStore,
                 ...(result.inventoryNodes === undefined ? [] : [result.inventoryNodes]),
               ],
             ],
           ),
+          result.outcome === 'unchanged'
+            ? `nothing added: the store already holds this content as ${result.sameContentAs ?? result.source}`
+            : '',
           ...result.skips.slice(0, 10).map((s) => `skipped line ${s.line}: ${s.reason}`),
           spool?.pending === true
             ? `InfluxDB did not take every write (${spool.lastError?.message ?? ''}); spooled, replayed on the next run`

@@ -33,6 +33,7 @@ export async function privateInfluxd(dir: string): Promise<PrivateInfluxd> {
       `  dir = "${join(dir, 'data')}"`,
       `  wal-dir = "${join(dir, 'wal')}"`,
       '  query-log-enabled = false',
+      '  index-version = "tsi1"',
       '[http]',
       `  bind-address = "127.0.0.1:${port}"`,
       '  log-enabled = false',

@@ -214,6 +214,25 @@ describe('collect', () => {
     expect(await store.nodeSnapshots({ source: 'slurm:lab' })).toHaveLength(1);
   });
 
+  it('rejects sacct jobs whose record would be out of range, counting them with the reason', async () => {
+    const cluster = new FakeCluster();
+    const store = new MemoryStore();
+    const clock = new ManualClock((T0 + 1000) * 1000);
+    cluster.history = [
+      slurmJob(1),
+      slurmJob(2, { submitEpochS: 9e15, eligibleEpochS: null, startEpochS: null, endEpochS: null }),
+      slurmJob(3, { allocTres: tres({ cpu: 4e21, memMiB: 512, nodeCount: 1 }) }),
+      slurmJob(4, { startEpochS: T0 - 10 }),
+    ];
+    const result = await collect(cluster, store, { source: 'slurm:lab', clock, lockDir });
+    expect(result).toMatchObject({ jobs: 1, rejected: 3 });
+    expect(result.rejections.map((r) => r.jobId)).toEqual(['2', '3', '4']);
+    expect(result.rejections[0]?.reason).toMatch(/submitS/);
+    expect(result.rejections[1]?.reason).toMatch(/cpuCount/);
+    expect(result.rejections[2]?.reason).toMatch(/before submit/);
+    expect(await store.countJobs()).toBe(1);
+  });
+
   it('does not move the watermark when the jobs could not be stored', async () => {
     const cluster = new FakeCluster();
     cluster.history = [slurmJob(1)];

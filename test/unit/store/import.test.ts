@@ -68,7 +68,9 @@ describe('import into the embedded store', () => {
     );
     const store = openEmbeddedStore(join(dir, 'small.db'));
     expect(await importSwf(store, path)).toMatchObject({ imported: 2, skipped: 1, jobsInStore: 2 });
-    await expect(importSwf(store, path, { strict: true })).rejects.toBeInstanceOf(TraceFormatError);
-    await store.close();
+    const strict = openEmbeddedStore(join(dir, 'small-strict.db'));
+    await expect(importSwf(strict, path, { strict: true })).rejects.toBeInstanceOf(TraceFormatError);
+    expect(await strict.countJobs()).toBe(0);
+    await Promise.all([store.close(), strict.close()]);
   });
 });
