@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import type { Config } from '../config/schema.js';
 import { createStore } from '../store/create.js';
 import { StoreQueryError } from '../store/errors.js';

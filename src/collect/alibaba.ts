@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TraceFormatError } from './errors.js';
 import type { TraceFormat } from './errors.js';
 import type { NodeInventory } from './inventory.js';
-import type { JobRecord, JobState } from './job-record.js';
+import type { JobRecord, JobState } from '../shared/job-record.js';
 import { openTraceInput } from './swf.js';
 
 /**

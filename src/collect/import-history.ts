@@ -1,7 +1,7 @@
 import type { HistoryStore } from '../store/types.js';
 import { readAlibabaNodes, readAlibabaPods, type AlibabaSkip } from './alibaba.js';
 import type { NodeInventory } from './inventory.js';
-import type { JobRecord } from './job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import { readSwf, type SwfProgress, type SwfSkip } from './swf.js';
 import type { NodeSnapshot } from '../store/types.js';
 

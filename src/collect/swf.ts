@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TraceFormatError, TraceReadError } from './errors.js';
-import type { JobRecord, JobState } from './job-record.js';
+import type { JobRecord, JobState } from '../shared/job-record.js';
 
 /**
  * Reader for the Standard Workload Format (SWF) of the Parallel Workloads Archive: header comments

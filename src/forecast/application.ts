@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import { PoolSeriesBuilder } from '../series/build.js';
 import type { SeriesName } from '../series/types.js';
 import { InvalidForecastOptionsError, InvalidSeriesError } from './errors.js';

@@ -1,6 +1,7 @@
-import { newsvendorQuantile, PolicyNames } from '../plan/policies/index.js';
+import { newsvendorQuantile } from '../plan/index.js';
 import type { Clock } from '../shared/clock.js';
 import { oracleShare } from './metrics.js';
+import { PolicyNames } from './policies.js';
 import { runPolicy, splitScenario, syntheticScenario } from './run.js';
 import type { SimMetrics } from './types.js';
 

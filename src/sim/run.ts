@@ -1,13 +1,13 @@
 import { readSwf, readSwfHeader } from '../collect/swf.js';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import {
-  createPolicy,
   newsvendorQuantile,
   noArrivals,
   type ArrivalColumns,
   type PredictiveOptions,
-} from '../plan/policies/index.js';
+} from '../plan/index.js';
 import type { Clock } from '../shared/clock.js';
+import { createPolicy } from './policies.js';
 import { simulate } from './simulator.js';
 import { defaultSyntheticCluster, generateSynthetic } from './synthetic.js';
 import type { Backfill, ClusterSpec, SimResult, SimWorkload } from './types.js';

@@ -1,4 +1,4 @@
-import type { Decision, Observation, PoolObservation, ProvisioningPolicy } from '../plan/policies/types.js';
+import type { Decision, Observation, PoolObservation, ProvisioningPolicy } from '../plan/types.js';
 import { seededRng, type Rng } from '../shared/rng.js';
 import { EventHeap, RunDeque } from './heap.js';
 import { computeMetrics } from './metrics.js';

@@ -1,5 +1,5 @@
 import { InfluxDB, ResultError, escape, type IPoint } from 'influx';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import {
   StoreClosedError,
   StoreError,

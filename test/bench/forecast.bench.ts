@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { JobRecord } from '../../src/collect/job-record.js';
+import type { JobRecord } from '../../src/shared/job-record.js';
 import { readSwf, readSwfHeader, swfTimeZone } from '../../src/collect/swf.js';
 import {
   createModel,

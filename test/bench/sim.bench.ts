@@ -7,9 +7,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { PolicyNames, modelForecaster, type QuantileForecaster } from '../../src/plan/policies/index.js';
+import { modelForecaster, type QuantileForecaster } from '../../src/plan/index.js';
 import type { SeriesInput } from '../../src/forecast/index.js';
-import { alwaysOnPolicy } from '../../src/plan/policies/index.js';
+import { alwaysOnPolicy, PolicyNames } from '../../src/sim/policies.js';
 import { loadSwfScenario, runPolicy, type Scenario } from '../../src/sim/run.js';
 import { simulate } from '../../src/sim/simulator.js';
 import { generateSynthetic } from '../../src/sim/synthetic.js';

@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { PolicyNames } from '../../plan/policies/index.js';
+import { PolicyNames } from '../../sim/policies.js';
 import {
   loadSwfScenario,
   runPolicy,

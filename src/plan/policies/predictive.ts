@@ -1,7 +1,7 @@
 import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
 import { modelForecaster, profileForecaster, type QuantileForecaster } from './forecaster.js';
-import type { Decision, Observation, Plan, PolicyContext, ProvisioningPolicy } from './types.js';
+import type { Decision, Observation, Plan, PolicyContext, ProvisioningPolicy } from '../types.js';
 
 /** Options of {@link predictivePolicy}; every field has a default (see `resolvePredictiveConfig`). */
 export interface PredictiveOptions {

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
 import { quantileOf } from './quantile.js';
-import type { Decision, Observation, Plan, PolicyContext, ProvisioningPolicy } from './types.js';
+import type { Decision, Observation, Plan, PolicyContext, ProvisioningPolicy } from '../types.js';
 
 /** Options of {@link seasonalWarmPoolPolicy}. */
 export interface SeasonalWarmPoolOptions {

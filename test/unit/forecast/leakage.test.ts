@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 import { asKnownAt, forecastPoolDemand, type JobBatches } from '../../../src/forecast/application.js';
 import { MONDAY_UTC_S } from './synthetic.js';
 

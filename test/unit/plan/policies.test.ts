@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  alwaysOnPolicy,
   ArrivalLog,
-  createPolicy,
   newsvendorJobNodes,
   newsvendorQuantile,
   noArrivals,
-  oraclePolicy,
   predictivePolicy,
   profileForecaster,
-  reactivePolicy,
   seasonalWarmPoolPolicy,
   type ArrivalColumns,
   type Decision,
@@ -18,7 +14,8 @@ import {
   type PolicyContext,
   type PoolObservation,
   type ProvisioningPolicy,
-} from '../../../src/plan/policies/index.js';
+} from '../../../src/plan/index.js';
+import { alwaysOnPolicy, createPolicy, oraclePolicy, reactivePolicy } from '../../../src/sim/policies.js';
 import { simulate } from '../../../src/sim/simulator.js';
 import { defaultSyntheticCluster, generateSynthetic } from '../../../src/sim/synthetic.js';
 import { sliceWorkload } from '../../../src/sim/workload.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readAlibabaPods } from '../../../src/collect/alibaba.js';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 import { readSwf } from '../../../src/collect/swf.js';
 import { buildPoolSeries, PoolSeriesBuilder, poolName } from '../../../src/series/build.js';
 import { SeriesError } from '../../../src/series/errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reactivePolicy } from '../../../src/plan/policies/index.js';
+import { reactivePolicy } from '../../../src/sim/policies.js';
 import { computeMetrics, oracleShare } from '../../../src/sim/metrics.js';
 import { simulate } from '../../../src/sim/simulator.js';
 import { defaultSyntheticCluster, generateSynthetic } from '../../../src/sim/synthetic.js';

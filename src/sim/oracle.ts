@@ -1,5 +1,5 @@
-import { ArrivalLog } from './arrival-log.js';
-import { warmDecisions } from './decisions.js';
+import { ArrivalLog } from '../plan/policies/arrival-log.js';
+import { warmDecisions } from '../plan/policies/decisions.js';
 import type {
   ArrivalColumns,
   Decision,
@@ -7,7 +7,7 @@ import type {
   Plan,
   PolicyContext,
   ProvisioningPolicy,
-} from './types.js';
+} from '../plan/types.js';
 
 /**
  * `oracle`: knows every future arrival (passed in as `future`), so it keeps warm exactly the nodes

@@ -1,4 +1,4 @@
-import type { Observation, Plan, ProvisioningPolicy } from './types.js';
+import type { Observation, Plan, ProvisioningPolicy } from '../plan/types.js';
 
 /**
  * `always-on`: no power saving at all; every node stays powered. The upper bound on idle node-hours
