@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { JobRecord } from '../shared/job-record.js';
-import { PoolSeriesBuilder } from '../series/build.js';
+import { seriesKnownAt } from '../series/known-at.js';
 import type { SeriesName } from '../series/types.js';
 import { InvalidForecastOptionsError, InvalidSeriesError } from './errors.js';
 import { predictJob, type JobPrediction } from './jobs.js';
@@ -42,27 +42,6 @@ export interface PoolForecastReport {
   candidates: Record<string, { mase: number; pinball: number; mae: number }>;
 }
 
-/**
- * The job as it was known at `cutS`: later starts and ends are erased (the job is then pending or
- * running), and a job submitted at or after `cutS` does not exist yet. This is what keeps any data
- * from the future out of a forecast, runtimes of jobs still running at the cut included.
- */
-export function asKnownAt(job: JobRecord, cutS: number): JobRecord | null {
-  if (job.submitS >= cutS) return null;
-  const started = job.startS !== null && job.startS < cutS;
-  const ended = started && job.endS !== null && job.endS < cutS;
-  if (ended) return job;
-  return {
-    ...job,
-    state: started ? 'RUNNING' : 'PENDING',
-    startS: started ? job.startS : null,
-    endS: null,
-    exitCode: null,
-    maxRssMiB: null,
-    totalCpuS: null,
-  };
-}
-
 /** ISO 8601 UTC without milliseconds, e.g. `2012-10-01T00:00:00Z`. */
 export function isoUtc(tS: number): string {
   return DateTime.fromSeconds(tS, { zone: 'utc' }).toISO({ suppressMilliseconds: true }) ?? String(tS);
@@ -89,25 +68,17 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
     throw new InvalidForecastOptionsError('step', `must be a whole number of seconds, got ${request.stepS}`);
   }
   const cutS = Math.floor(request.untilS / request.stepS) * request.stepS;
-  const builder = new PoolSeriesBuilder({
+  const { pools, series } = await seriesKnownAt(request.jobs, {
     stepS: request.stepS,
     timeZone: request.timeZone,
-    endS: cutS,
-    nowS: cutS,
+    cutS,
   });
-  for await (const batch of request.jobs) {
-    for (const job of batch) {
-      const known = asKnownAt(job, cutS);
-      if (known !== null) builder.add(known);
-    }
-  }
-  const pools = builder.pools();
   if (!pools.some((p) => p.pool === request.pool)) {
     throw new InvalidSeriesError(
       `no job of pool "${request.pool}" before ${isoUtc(cutS)}; pools: ${pools.map((p) => p.pool).join(', ')}`,
     );
   }
-  const pool = builder.build().find((s) => s.pool === request.pool);
+  const pool = series.find((s) => s.pool === request.pool);
   const values = pool?.values[request.series];
   if (pool === undefined || values === undefined) {
     throw new InvalidSeriesError(`pool "${request.pool}" has no series "${request.series}"`);

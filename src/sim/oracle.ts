@@ -4,7 +4,7 @@ import type {
   ArrivalColumns,
   Decision,
   Observation,
-  Plan,
+  PolicyDecisions,
   PolicyContext,
   ProvisioningPolicy,
 } from '../plan/types.js';
@@ -27,7 +27,7 @@ export function oraclePolicy(
     name,
     powerSaving: true,
     intervalS,
-    decide(observation: Observation): Plan {
+    decide(observation: Observation): PolicyDecisions {
       const nowS = observation.nowS;
       const decisions: Decision[] = [];
       observation.pools.forEach((pool, p) => {

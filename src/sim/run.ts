@@ -1,4 +1,3 @@
-import { readSwf, readSwfHeader } from '../collect/swf.js';
 import type { JobRecord } from '../shared/job-record.js';
 import {
   newsvendorQuantile,
@@ -11,7 +10,7 @@ import { createPolicy } from './policies.js';
 import { simulate } from './simulator.js';
 import { defaultSyntheticCluster, generateSynthetic } from './synthetic.js';
 import type { Backfill, ClusterSpec, SimResult, SimWorkload } from './types.js';
-import { clusterFromSwfHeader, sliceWorkload, workloadFromRecords } from './workload.js';
+import { sliceWorkload, workloadFromRecords } from './workload.js';
 
 /** A cluster, the jobs to simulate and the arrivals before them that policies may learn from. */
 export interface Scenario {
@@ -19,20 +18,6 @@ export interface Scenario {
   readonly cluster: ClusterSpec;
   readonly workload: SimWorkload;
   readonly history: ArrivalColumns;
-}
-
-/**
- * Reads an SWF log into a scenario: one pool sized from the header unless `nodes` is given
- * (0 = unlimited), optionally only the first `days` days.
- * @throws {TraceReadError} when the file cannot be read; {@link RangeError} when it gives no machine size.
- */
-export async function loadSwfScenario(
-  path: string,
-  options: { nodes?: number; days?: number } = {},
-): Promise<Scenario> {
-  const header = await readSwfHeader(path);
-  const cluster = clusterFromSwfHeader(header, options.nodes === undefined ? {} : { nodes: options.nodes });
-  return scenarioFromJobs(path.replace(/^.*\//, ''), readSwf(path), cluster, options);
 }
 
 /**

@@ -10,7 +10,9 @@ import { cpus } from 'node:os';
 import { modelForecaster, type QuantileForecaster } from '../../src/plan/index.js';
 import type { SeriesInput } from '../../src/forecast/index.js';
 import { alwaysOnPolicy, PolicyNames } from '../../src/sim/policies.js';
-import { loadSwfScenario, runPolicy, type Scenario } from '../../src/sim/run.js';
+import { readSwf, readSwfHeader } from '../../src/collect/swf.js';
+import { runPolicy, scenarioFromJobs, type Scenario } from '../../src/sim/run.js';
+import { clusterFromSwfHeader } from '../../src/sim/workload.js';
 import { simulate } from '../../src/sim/simulator.js';
 import { generateSynthetic } from '../../src/sim/synthetic.js';
 import type { ClusterSpec, SimResult, SimWorkload } from '../../src/sim/types.js';
@@ -23,6 +25,11 @@ const log = (line = ''): void => {
   out.push(line);
   console.log(line);
 };
+/** An SWF log as a scenario: one pool sized from its header unless `nodes` is given (0 = unlimited). */
+async function swfScenario(path: string, options: { nodes?: number } = {}): Promise<Scenario> {
+  const cluster = clusterFromSwfHeader(await readSwfHeader(path), options);
+  return scenarioFromJobs(path.replace(/^.*\//, ''), readSwf(path), cluster);
+}
 const fmt = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 // ---------------------------------------------------------------------------------------------
@@ -351,7 +358,7 @@ async function main(): Promise<void> {
   const own = new Map<string, Scenario>();
   for (const name of LOGS) {
     const path = `${TRACES}/${name}`;
-    if (existsSync(path)) own.set(name, await loadSwfScenario(path));
+    if (existsSync(path)) own.set(name, await swfScenario(path));
   }
   await fidelity(own);
   if (!QUICK) {
@@ -377,7 +384,7 @@ async function main(): Promise<void> {
         scenario,
         forecaster,
       );
-      const cloud = await loadSwfScenario(`${TRACES}/${name}`, { nodes: 0 });
+      const cloud = await swfScenario(`${TRACES}/${name}`, { nodes: 0 });
       curves(`${name.replace('.swf.gz', '')}, unlimited (--nodes 0)`, cloud, forecaster);
     }
   }

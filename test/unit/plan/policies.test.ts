@@ -10,7 +10,7 @@ import {
   type ArrivalColumns,
   type Decision,
   type Observation,
-  type Plan,
+  type PolicyDecisions,
   type PolicyContext,
   type PoolObservation,
   type ProvisioningPolicy,
@@ -56,7 +56,7 @@ function observe(nowS: number, idleNodes = 0, batch: ArrivalColumns = noArrivals
   };
 }
 
-const warmOf = (plan: Plan): number =>
+const warmOf = (plan: PolicyDecisions): number =>
   plan.decisions.find((d: Decision) => d.kind === 'keep-warm')?.nodes ?? 0;
 
 describe('baseline policies', () => {
@@ -230,8 +230,8 @@ describe('predictive', () => {
       reservation: Int32Array.from([...head.reservation, ...tail.reservation]),
       rejected: 0,
     };
-    const record = (w: typeof full): Plan[] => {
-      const plans: Plan[] = [];
+    const record = (w: typeof full): PolicyDecisions[] => {
+      const plans: PolicyDecisions[] = [];
       const inner = predictivePolicy(
         {
           pools: cluster.pools.map((p) => p.name),
