@@ -93,10 +93,15 @@ export function runDemo(options: DemoOptions): DemoResult {
   };
 }
 
-/** The demo's table rows: policy, mean wait, boot wait, idle node-hours, oracle share. */
+/**
+ * The demo's table rows: policy, jobs simulated, jobs rejected (too wide for the cluster), mean wait,
+ * boot wait, idle node-hours, oracle share.
+ */
 export function demoTableRows(result: DemoResult): string[][] {
   return result.rows.map((r) => [
     r.policy,
+    String(r.metrics.jobs),
+    String(r.metrics.rejected),
     r.metrics.meanWaitS.toFixed(0),
     r.metrics.bootWaitS.toFixed(1),
     r.metrics.poweredIdleNodeH.toFixed(0),
@@ -104,7 +109,15 @@ export function demoTableRows(result: DemoResult): string[][] {
   ]);
 }
 
-export const DemoHeaders = ['policy', 'mean wait s', 'boot wait s', 'idle node-h', 'oracle share'] as const;
+export const DemoHeaders = [
+  'policy',
+  'jobs',
+  'rejected',
+  'mean wait s',
+  'boot wait s',
+  'idle node-h',
+  'oracle share',
+] as const;
 
 /** The demo's results as a markdown table. */
 export function demoMarkdown(result: DemoResult): string {

@@ -34,11 +34,13 @@ export async function scenarioFromJobs(
   for await (const batch of jobs) for (const r of batch) records.push(r);
   let workload = workloadFromRecords(records, cluster);
   if (options.days !== undefined && workload.count > 0) {
-    const from = workload.submitS[0] as number;
-    workload = {
-      ...sliceWorkload(workload, from, from + options.days * 86_400),
-      rejected: workload.rejected,
-    };
+    // Rebuilt from the window's records, so that `rejected` counts the jobs of the window only.
+    const fromS = workload.submitS[0] as number;
+    const toS = fromS + options.days * 86_400;
+    workload = workloadFromRecords(
+      records.filter((r) => r.submitS >= fromS && r.submitS < toS),
+      cluster,
+    );
   }
   return { label, cluster, workload, history: noArrivals };
 }
@@ -114,7 +116,10 @@ export function runPolicy(scenario: Scenario, name: string, options: RunPolicyOp
 /** The JSON that `slurmcast simulate --json` prints (keys as documented in the CLI reference). */
 export interface SimulateReport {
   policy: string;
+  /** Jobs simulated. */
   jobs: number;
+  /** Jobs of the source that no pool of the machine can ever run (wider than it, or no matching node type): not simulated. */
+  rejected: number;
   mean_wait_s: number;
   p95_wait_s: number;
   boot_wait_s: number;
@@ -133,6 +138,7 @@ export function simulateReport(result: SimResult, simWallS: number): SimulateRep
   return {
     policy: result.policy,
     jobs: m.jobs,
+    rejected: m.rejected,
     mean_wait_s: round(m.meanWaitS, 1),
     p95_wait_s: round(m.p95WaitS, 1),
     boot_wait_s: round(m.bootWaitS, 1),

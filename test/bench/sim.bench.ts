@@ -169,9 +169,9 @@ async function fidelity(scenarios: Map<string, Scenario>): Promise<void> {
   log('### Fidelity (always-on, own machine size, EASY backfill), reported not tuned');
   log();
   log(
-    '| log | jobs | recorded mean wait s | simulated mean wait s | mean error s | mean abs error s | Pearson r (per job) | Pearson r (daily mean) |',
+    '| log | jobs | rejected (too wide) | recorded mean wait s | simulated mean wait s | mean error s | mean abs error s | Pearson r (per job) | Pearson r (daily mean) |',
   );
-  log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const name of LOGS) {
     const s = scenarios.get(name);
     if (s === undefined) continue;
@@ -194,7 +194,7 @@ async function fidelity(scenarios: Map<string, Scenario>): Promise<void> {
     const mae = mean(rec.map((x, i) => Math.abs(x - (sim[i] as number))));
     const days = [...dayRec.values()];
     log(
-      `| ${name.replace('.swf.gz', '')} | ${rec.length} | ${fmt(mean(rec))} | ${fmt(mean(sim))} | ${fmt(mean(sim) - mean(rec))} | ${fmt(mae)} | ${fmt(pearson(rec, sim), 3)} | ${fmt(
+      `| ${name.replace('.swf.gz', '')} | ${rec.length} | ${r.metrics.rejected} | ${fmt(mean(rec))} | ${fmt(mean(sim))} | ${fmt(mean(sim) - mean(rec))} | ${fmt(mae)} | ${fmt(pearson(rec, sim), 3)} | ${fmt(
         pearson(
           days.map((d) => d[0] / d[2]),
           days.map((d) => d[1] / d[2]),
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
       const scenario = own.get(name);
       if (scenario === undefined) continue;
       curves(
-        `${name.replace('.swf.gz', '')}, own size (${scenario.cluster.pools[0]?.nodeCount} nodes)`,
+        `${name.replace('.swf.gz', '')}, own size (${scenario.cluster.pools[0]?.nodeCount} nodes, ${scenario.workload.rejected} jobs too wide, not simulated)`,
         scenario,
         forecaster,
       );
