@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
+import { createLogger, type Logger } from '../shared/logger.js';
 
 /** Options every command accepts. */
 export interface GlobalArgs {
@@ -40,4 +41,13 @@ export function table(headers: readonly string[], rows: readonly (readonly unkno
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** The structured log for a command: the config's `log` section, overridden by $SLURMCAST_LOG_LEVEL / _FILE. */
+export function loggerFor(config: Config): Logger {
+  return createLogger({
+    level: config.log.level,
+    ...(config.log.file === undefined ? {} : { file: config.log.file }),
+    env: process.env,
+  });
 }

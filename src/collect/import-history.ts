@@ -4,6 +4,7 @@ import type { NodeInventory } from './inventory.js';
 import type { JobRecord } from '../shared/job-record.js';
 import { readSwf, type SwfProgress, type SwfSkip } from './swf.js';
 import type { NodeSnapshot } from '../store/types.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
 
 /** What an import did. */
 export interface ImportResult {
@@ -28,6 +29,21 @@ export interface ImportSwfOptions {
   onProgress?: (progress: SwfProgress) => void;
   /** Records per store write; default 20,000. */
   batchSize?: number;
+  /** Progress (each store write) at `info`, skipped lines at `warn`; default silent. */
+  logger?: Logger;
+}
+
+/** Logs what an import skipped: one warning with the count and the first lines, never the data. */
+function logSkips(logger: Logger, result: ImportResult): void {
+  if (result.skipped === 0) return;
+  logger.warn(
+    {
+      source: result.source,
+      skipped: result.skipped,
+      first: result.skips.slice(0, 10).map((s) => ({ line: s.line, reason: s.reason })),
+    },
+    'import: malformed lines skipped',
+  );
 }
 
 /**
@@ -43,6 +59,7 @@ export async function importSwf(
   options: ImportSwfOptions = {},
 ): Promise<ImportResult> {
   const batchSize = options.batchSize ?? 20_000;
+  const logger = options.logger ?? silentLogger;
   const read = readSwf(path, {
     strict: options.strict ?? false,
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -54,17 +71,21 @@ export async function importSwf(
     if (pending.length >= batchSize) {
       imported += (await store.upsertJobs(pending)).written;
       pending = [];
+      logger.info({ path, imported }, 'import: batch written');
     }
   }
   if (pending.length > 0) imported += (await store.upsertJobs(pending)).written;
   const { summary } = read;
-  return {
+  const result = {
     source: summary.source,
     imported,
     skipped: summary.skipped,
     skips: summary.skips,
     jobsInStore: await store.countJobs({ source: summary.source }),
   };
+  logSkips(logger, result);
+  logger.info({ source: result.source, imported, jobsInStore: result.jobsInStore }, 'import: done');
+  return result;
 }
 
 /** Options of `importAlibabaGpu`. */
@@ -77,6 +98,8 @@ export interface ImportAlibabaOptions {
   start: string;
   strict?: boolean;
   batchSize?: number;
+  /** Progress (each store write) at `info`, skipped rows at `warn`; default silent. */
+  logger?: Logger;
 }
 
 /**
@@ -91,6 +114,7 @@ export async function importAlibabaGpu(
   options: ImportAlibabaOptions,
 ): Promise<ImportResult> {
   const batchSize = options.batchSize ?? 20_000;
+  const logger = options.logger ?? silentLogger;
   const pods = await readAlibabaPods(options.podsPath, {
     start: options.start,
     strict: options.strict ?? false,
@@ -98,6 +122,7 @@ export async function importAlibabaGpu(
   let imported = 0;
   for (let i = 0; i < pods.records.length; i += batchSize) {
     imported += (await store.upsertJobs(pods.records.slice(i, i + batchSize))).written;
+    logger.info({ path: options.podsPath, imported }, 'import: batch written');
   }
   let inventoryNodes: number | undefined;
   if (options.nodesPath !== undefined) {
@@ -105,7 +130,7 @@ export async function importAlibabaGpu(
     await store.putNodeSnapshot(inventorySnapshot(inventory, pods.source, Date.parse(options.start) / 1000));
     inventoryNodes = inventory.nodes.length;
   }
-  return {
+  const result = {
     source: pods.source,
     imported,
     skipped: pods.skipped,
@@ -113,6 +138,9 @@ export async function importAlibabaGpu(
     jobsInStore: await store.countJobs({ source: pods.source }),
     ...(inventoryNodes === undefined ? {} : { inventoryNodes }),
   };
+  logSkips(logger, result);
+  logger.info({ source: result.source, imported, jobsInStore: result.jobsInStore }, 'import: done');
+  return result;
 }
 
 /** A node inventory as a node snapshot: every node powered on and idle at `atS`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LogLevels } from '../shared/logger.js';
 
 /**
  * The configuration file's schema: the single source of truth for what a config may hold, its
@@ -140,12 +141,31 @@ export const CostsConfigSchema = z.strictObject({
   waitingJobHour: z.number().nonnegative().default(4).describe('Cost of one job-hour spent waiting'),
 });
 
+export const LogConfigSchema = z
+  .strictObject({
+    level: z
+      .enum(LogLevels)
+      .default('warn')
+      .describe('Least severe level written; $SLURMCAST_LOG_LEVEL overrides it'),
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Append the log (JSON lines) to this file instead of stderr; $SLURMCAST_LOG_FILE overrides it',
+      ),
+  })
+  .describe(
+    'The structured log of long work (imports, collect runs): progress and warnings, secrets redacted',
+  );
+
 export const ConfigSchema = z.strictObject({
   cluster: z.string().min(1).default('cluster').describe('Name used to label collected records'),
   timeZone: z.string().default('UTC').describe('IANA time zone of the cluster, for calendar features'),
   slurm: SlurmConfigSchema.prefault({}),
   store: StoreConfigSchema.prefault({}),
   costs: CostsConfigSchema.prefault({}),
+  log: LogConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

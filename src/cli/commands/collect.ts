@@ -3,7 +3,7 @@ import { clientFromConfig } from '../../../sdk/index.js';
 import { collect, slurmClusterReader, type CollectResult } from '../../collect/collector.js';
 import { systemClock } from '../../shared/clock.js';
 import { createStore } from '../../store/create.js';
-import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
+import { configFor, ExitCode, loggerFor, output, table, UsageError, type GlobalArgs } from '../context.js';
 
 interface CollectArgs extends GlobalArgs {
   overlap: number;
@@ -38,6 +38,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
         source: `slurm:${config.cluster}`,
         clock: systemClock,
         lockDir: config.store.spoolDir,
+        logger: loggerFor(config),
         overlapS: args.overlap,
         ...(sinceMs === undefined ? {} : { sinceS: sinceMs / 1000 }),
       });

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { importAlibabaGpu, importSwf, type ImportResult } from '../../collect/import-history.js';
 import { createStore, spoolStatus } from '../../store/create.js';
-import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
+import { configFor, ExitCode, loggerFor, output, table, UsageError, type GlobalArgs } from '../context.js';
 
 interface ImportArgs extends GlobalArgs {
   swf: string | undefined;
@@ -44,6 +44,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
   handler: async (args) => {
     const config = await configFor(args);
     const store = await createStore(config.store);
+    const logger = loggerFor(config);
     let result: ImportResult;
     const bar =
       process.stderr.isTTY && !args.json
@@ -54,6 +55,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
         bar?.start(1, 0);
         result = await importSwf(store, args.swf, {
           strict: args.strict,
+          logger,
           onProgress: (p) => {
             bar?.setTotal(p.totalBytes);
             bar?.update(p.bytesRead);
@@ -64,6 +66,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
           podsPath: args['alibaba-gpu'] ?? '',
           start: args.start ?? '',
           strict: args.strict,
+          logger,
           ...(args.nodes === undefined ? {} : { nodesPath: args.nodes }),
         });
       }
