@@ -30,6 +30,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
     const sinceMs = args.since === undefined ? undefined : Date.parse(args.since);
     if (sinceMs !== undefined && Number.isNaN(sinceMs))
       throw new UsageError(`--since ${args.since ?? ''} is not an ISO 8601 date-time`);
+    const logger = loggerFor(config);
     const client = clientFromConfig(config.slurm);
     const store = await createStore(config.store);
     let result: CollectResult;
@@ -38,7 +39,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
         source: `slurm:${config.cluster}`,
         clock: systemClock,
         lockDir: config.store.spoolDir,
-        logger: loggerFor(config),
+        logger,
         overlapS: args.overlap,
         ...(sinceMs === undefined ? {} : { sinceS: sinceMs / 1000 }),
       });

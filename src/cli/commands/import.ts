@@ -43,8 +43,8 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       }),
   handler: async (args) => {
     const config = await configFor(args);
-    const store = await createStore(config.store);
     const logger = loggerFor(config);
+    const store = await createStore(config.store);
     let result: ImportResult;
     const bar =
       process.stderr.isTTY && !args.json
