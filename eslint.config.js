@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfig } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist', 'node_modules', 'coverage', 'test/fixtures'] },
@@ -20,6 +21,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerConfig,
   {
     files: ['src/forecast/**', 'src/plan/**', 'src/act/**', 'src/engine/**', 'src/sim/**'],
     rules: {

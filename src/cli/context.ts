@@ -1,5 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/errors.js';
+import { createLogger, LogEnv, LoggerConfigError, type Logger } from '../shared/logger.js';
 
 /** Options every command accepts. */
 export interface GlobalArgs {
@@ -40,4 +42,25 @@ export function table(headers: readonly string[], rows: readonly (readonly unkno
         .trimEnd(),
     )
     .join('\n');
+}
+
+/**
+ * The structured log for a command: the config's `log` section, overridden by $SLURMCAST_LOG_LEVEL /
+ * $SLURMCAST_LOG_FILE. Call it before the command changes anything, so a bad level changes nothing.
+ * @throws {ConfigError} for an unknown level in the environment (exit 2).
+ */
+export function loggerFor(config: Config): Logger {
+  try {
+    return createLogger({
+      level: config.log.level,
+      ...(config.log.file === undefined ? {} : { file: config.log.file }),
+      env: process.env,
+    });
+  } catch (error) {
+    if (!(error instanceof LoggerConfigError)) throw error;
+    throw new ConfigError(error.message, {
+      issues: [{ key: LogEnv.level, message: error.hint }],
+      cause: error,
+    });
+  }
 }

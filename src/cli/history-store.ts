@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import type { Config } from '../config/schema.js';
 import { createStore } from '../store/create.js';
 import { StoreQueryError } from '../store/errors.js';
-import { openEmbeddedStore } from '../store/sqlite.js';
+import { openEmbeddedStore } from '../store/index.js';
 import type { HistoryStore, JobQuery } from '../store/types.js';
 
 /** The options by which a reading command names its history: a log file or the store. */

@@ -5,7 +5,7 @@ import { parseInstant } from '../shared/time.js';
 import { TraceFormatError } from './errors.js';
 import type { TraceFormat } from './errors.js';
 import type { NodeInventory } from './inventory.js';
-import { jobRecordProblem, type JobRecord, type JobState } from './job-record.js';
+import { jobRecordProblem, type JobRecord, type JobState } from '../shared/job-record.js';
 import { openTraceInput } from './swf.js';
 
 /**

@@ -9,12 +9,13 @@ import {
 } from '../../sdk/index.js';
 import { resolveCollectParams } from '../config/params.js';
 import type { Clock } from '../shared/clock.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
 import { StoreBusyError } from '../store/errors.js';
 import { withLock } from '../store/lock.js';
 import { spoolStatus } from '../store/create.js';
 import type { HistoryStore } from '../store/types.js';
 import { CollectError } from './errors.js';
-import type { JobRecord } from './job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import { checkedJobRecordFromSlurm, nodeSnapshotFromSlurm, queueSnapshotFromSlurm } from './slurm-mapping.js';
 
 /** How many rejected sacct jobs a result lists (all are counted). */
@@ -63,6 +64,8 @@ export interface CollectOptions {
   batchSize?: number;
   /** Called after each batch is durable (progress, and a hook for fault-injection tests). */
   onBatch?: (done: number, total: number) => void | Promise<void>;
+  /** Progress at `info`, writes left in the spool at `warn`; default silent. */
+  logger?: Logger;
 }
 
 type ResolvedCollectOptions = Required<Omit<CollectOptions, 'sinceS' | 'onBatch'>> &
@@ -70,7 +73,7 @@ type ResolvedCollectOptions = Required<Omit<CollectOptions, 'sinceS' | 'onBatch'
 
 /** Defaults and ranges from `Params`. @throws {ParameterRangeError} */
 function resolveCollectOptions(options: CollectOptions): ResolvedCollectOptions {
-  return { ...options, ...resolveCollectParams(options) };
+  return { ...options, ...resolveCollectParams(options), logger: options.logger ?? silentLogger };
 }
 
 /** What one run did. */
@@ -156,7 +159,9 @@ async function collectLocked(
   }
   for (let i = 0; i < records.length; i += o.batchSize) {
     await store.upsertJobs(records.slice(i, i + o.batchSize));
-    await o.onBatch?.(Math.min(i + o.batchSize, records.length), records.length);
+    const done = Math.min(i + o.batchSize, records.length);
+    o.logger.info({ source: o.source, done, total: records.length }, 'collect: jobs written');
+    await o.onBatch?.(done, records.length);
   }
   const queue = queueSnapshotFromSlurm(await reader.queue(), o.source, nowS);
   await store.putQueueSnapshot(queue);
@@ -165,6 +170,13 @@ async function collectLocked(
   const watermarkS = Math.max(nowS, watermark ?? nowS);
   await store.setWatermark(o.source, watermarkS);
   const status = spoolStatus(store);
+  if (status?.pending === true) {
+    o.logger.warn(
+      { source: o.source, spooled: status.spooled, lastError: status.lastError?.message ?? null },
+      'collect: the server store did not take every write; they wait in the spool for the next run',
+    );
+  }
+  o.logger.info({ source: o.source, fromS, watermarkS, jobs: records.length }, 'collect: done');
   return {
     source: o.source,
     fromS,

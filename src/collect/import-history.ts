@@ -8,9 +8,10 @@ import { ImportConflictError, TraceReadError } from './errors.js';
 import { resolveParam } from '../config/params.js';
 import { parseInstant } from '../shared/time.js';
 import type { NodeInventory } from './inventory.js';
-import type { JobRecord } from './job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import { readSwf, swfSourceName, type SwfProgress, type SwfSkip } from './swf.js';
 import type { NodeSnapshot } from '../store/types.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
 
 /**
  * What an import did: `imported` a new source, `replaced` one that held other content (`replace`),
@@ -53,6 +54,8 @@ export interface ImportCommonOptions {
   replace?: boolean;
   /** Stamps the manifest's `importedAtS`; default the system clock. */
   clock?: Clock;
+  /** Progress (each store write) at `info`, skipped lines at `warn`; default silent. */
+  logger?: Logger;
 }
 
 interface ResolvedImportOptions {
@@ -60,6 +63,7 @@ interface ResolvedImportOptions {
   batchSize: number;
   replace: boolean;
   clock: Clock;
+  logger: Logger;
 }
 
 function resolveImportOptions(options: ImportCommonOptions): ResolvedImportOptions {
@@ -68,7 +72,32 @@ function resolveImportOptions(options: ImportCommonOptions): ResolvedImportOptio
     batchSize: resolveParam('importBatchSize', options.batchSize),
     replace: options.replace ?? false,
     clock: options.clock ?? systemClock,
+    logger: options.logger ?? silentLogger,
   };
+}
+
+/** Logs what an import did: progress at `info`, one warning with the skipped count and first lines, never the data. */
+function logOutcome(logger: Logger, result: ImportResult): ImportResult {
+  if (result.skipped > 0) {
+    logger.warn(
+      {
+        source: result.source,
+        skipped: result.skipped,
+        first: result.skips.slice(0, 10).map((s) => ({ line: s.line, reason: s.reason })),
+      },
+      'import: malformed lines skipped',
+    );
+  }
+  logger.info(
+    {
+      source: result.source,
+      outcome: result.outcome,
+      imported: result.imported,
+      jobsInStore: result.jobsInStore,
+    },
+    'import: done',
+  );
+  return result;
 }
 
 /** Options of `importSwf`. */
@@ -201,6 +230,7 @@ export async function importSwf(
           await writer.put(pending);
           imported += pending.length;
           pending = [];
+          o.logger.info({ source, staged: imported }, 'import: batch staged');
         }
       }
       if (pending.length > 0) {
@@ -210,7 +240,7 @@ export async function importSwf(
     },
   );
   const { summary } = read;
-  return {
+  return logOutcome(o.logger, {
     source,
     outcome: plan.kind,
     contentSha256,
@@ -219,7 +249,7 @@ export async function importSwf(
     duplicates: summary.duplicates,
     skips: summary.skips,
     jobsInStore: await store.countJobs({ source }),
-  };
+  });
 }
 
 /** Options of `importAlibabaGpu`. */
@@ -276,13 +306,17 @@ export async function importAlibabaGpu(
     async (writer) => {
       for (let i = 0; i < pods.records.length; i += o.batchSize) {
         await writer.put(pods.records.slice(i, i + o.batchSize));
+        o.logger.info(
+          { source, staged: Math.min(i + o.batchSize, pods.records.length) },
+          'import: batch staged',
+        );
       }
       // Before publishing: once the jobs are visible, so is the inventory they need.
       if (inventory !== undefined)
         await store.putNodeSnapshot(inventorySnapshot(inventory, source, pods.startS));
     },
   );
-  return {
+  return logOutcome(o.logger, {
     source,
     outcome: plan.kind,
     contentSha256,
@@ -292,7 +326,7 @@ export async function importAlibabaGpu(
     skips: pods.skips,
     jobsInStore: await store.countJobs({ source }),
     ...(inventory === undefined ? {} : { inventoryNodes: inventory.nodes.length }),
-  };
+  });
 }
 
 /** A node inventory as a node snapshot: every node powered on and idle at `atS`. */

@@ -1,6 +1,6 @@
 import type { Node, QueueJob, JobRecord as SlurmJob, Tres } from '../../sdk/index.js';
 import type { NodeSnapshot, NodeStatus, PowerState, QueueDemand, QueueSnapshot } from '../store/types.js';
-import { JobRecordSchema, type JobRecord, type JobState } from './job-record.js';
+import { JobRecordSchema, type JobRecord, type JobState } from '../shared/job-record.js';
 
 /**
  * Pure mappings from the SDK's typed Slurm models to what the history store keeps: accounting jobs to

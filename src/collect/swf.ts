@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TraceFormatError, TraceReadError } from './errors.js';
-import { jobRecordProblem, type JobRecord, type JobState } from './job-record.js';
+import { jobRecordProblem, type JobRecord, type JobState } from '../shared/job-record.js';
 
 /**
  * Reader for the Standard Workload Format (SWF) of the Parallel Workloads Archive: header comments

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Params, rangeText, type ParamName, type ParamSpec } from './params.js';
+import { LogLevels } from '../shared/logger.js';
 
 /**
  * The configuration file's schema: the single source of truth for what a config may hold, its
@@ -153,12 +154,31 @@ export const CostsConfigSchema = z.strictObject({
   waitingJobHour: paramNumber('waitingJobHour'),
 });
 
+export const LogConfigSchema = z
+  .strictObject({
+    level: z
+      .enum(LogLevels)
+      .default('warn')
+      .describe('Least severe level written; $SLURMCAST_LOG_LEVEL overrides it'),
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Append the log (JSON lines) to this file instead of stderr; $SLURMCAST_LOG_FILE overrides it',
+      ),
+  })
+  .describe(
+    'The structured log of long work (imports, collect runs): progress and warnings, secrets redacted',
+  );
+
 export const ConfigSchema = z.strictObject({
   cluster: z.string().min(1).default('cluster').describe('Name used to label collected records'),
   timeZone: z.string().default('UTC').describe('IANA time zone of the cluster, for calendar features'),
   slurm: SlurmConfigSchema.prefault({}),
   store: StoreConfigSchema.prefault({}),
   costs: CostsConfigSchema.prefault({}),
+  log: LogConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import type { JobRecord } from '../collect/job-record.js';
-import { PoolSeriesBuilder } from '../series/build.js';
+import type { JobRecord } from '../shared/job-record.js';
+import { seriesKnownAt } from '../series/known-at.js';
 import type { SeriesName } from '../series/types.js';
 import { resolveForecastParams, resolveParam } from '../config/params.js';
 import { InvalidForecastOptionsError, InvalidSeriesError, UntilBeyondDataError } from './errors.js';
@@ -43,49 +43,32 @@ export interface PoolForecastReport {
   candidates: Record<string, { mase: number; pinball: number; mae: number }>;
 }
 
-/**
- * The job as it was known at `cutS`: later starts and ends are erased (the job is then pending or
- * running), and a job submitted at or after `cutS` does not exist yet. This is what keeps any data
- * from the future out of a forecast, runtimes of jobs still running at the cut included.
- */
-export function asKnownAt(job: JobRecord, cutS: number): JobRecord | null {
-  if (job.submitS >= cutS) return null;
-  const started = job.startS !== null && job.startS < cutS;
-  const ended = started && job.endS !== null && job.endS < cutS;
-  if (ended) return job;
-  return {
-    ...job,
-    state: started ? 'RUNNING' : 'PENDING',
-    startS: started ? job.startS : null,
-    endS: null,
-    exitCode: null,
-    maxRssMiB: null,
-    totalCpuS: null,
-  };
-}
-
 /** ISO 8601 UTC without milliseconds, e.g. `2012-10-01T00:00:00Z`. */
 export function isoUtc(tS: number): string {
   return DateTime.fromSeconds(tS, { zone: 'utc' }).toISO({ suppressMilliseconds: true }) ?? String(tS);
 }
 
 /**
- * The data must reach the cut: the last submit of all the jobs read may lie at most one step before it.
- * One step of slack lets a forecast start at the end of the last bucket that holds data; a longer gap
- * is read as "the data ends there" (an old log, a store not collected lately), since the series would
- * fill it with zeros and the models would forecast zero demand.
+ * The data must reach the cut: its last event (a submit, start or end of any job read) may lie at most
+ * one day, or one step when steps are longer, before it. A live cluster can be quiet for hours (a night, a
+ * holiday), and the models read a short gap well from the weeks before it; a longer gap is read as "the
+ * data ends there" (an old log, a store not collected lately), since the series would fill it with zeros
+ * and the models would forecast zero demand.
  * @throws {UntilBeyondDataError}
  */
-function refuseCutBeyondData(cutS: number, lastSubmitS: number, stepS: number): void {
-  if (cutS - lastSubmitS <= stepS) return;
-  const known = Number.isFinite(lastSubmitS);
+function refuseCutBeyondData(cutS: number, lastEventS: number, stepS: number): void {
+  if (cutS - lastEventS <= Math.max(stepS, QUIET_SLACK_S)) return;
+  const known = Number.isFinite(lastEventS);
   throw new UntilBeyondDataError({
     untilIso: isoUtc(cutS),
     untilS: cutS,
-    lastSubmitIso: known ? isoUtc(lastSubmitS) : null,
-    lastSubmitS: known ? lastSubmitS : null,
+    lastEventIso: known ? isoUtc(lastEventS) : null,
+    lastEventS: known ? lastEventS : null,
   });
 }
+
+/** How long the data may be silent before the cut: a day (see `refuseCutBeyondData`). */
+const QUIET_SLACK_S = 86_400;
 
 const round = (v: number): number => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v);
 
@@ -102,7 +85,7 @@ const round = (v: number): number => (Number.isFinite(v) ? Math.round(v * 1000) 
  *
  * @throws InvalidSeriesError if the pool has no jobs before `untilS` or the series is missing/too short.
  * @throws {ParameterRangeError} for a step, horizon, level or seed outside its range (`Params`).
- * @throws {UntilBeyondDataError} when the data's last submit is more than one step before the cut.
+ * @throws {UntilBeyondDataError} when the data's last event is more than a day (or a step) before the cut.
  */
 export async function forecastPoolDemand(request: PoolForecastRequest): Promise<PoolForecastReport> {
   const params = resolveForecastParams({
@@ -115,28 +98,18 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
     throw new InvalidForecastOptionsError('until', `must be a finite time, got ${request.untilS}`);
   }
   const cutS = Math.floor(request.untilS / params.stepS) * params.stepS;
-  const builder = new PoolSeriesBuilder({
+  const { pools, series, lastEventS } = await seriesKnownAt(request.jobs, {
     stepS: params.stepS,
     timeZone: request.timeZone,
-    endS: cutS,
-    nowS: cutS,
+    cutS,
   });
-  let lastSubmitS = Number.NEGATIVE_INFINITY;
-  for await (const batch of request.jobs) {
-    for (const job of batch) {
-      if (job.submitS > lastSubmitS) lastSubmitS = job.submitS;
-      const known = asKnownAt(job, cutS);
-      if (known !== null) builder.add(known);
-    }
-  }
-  refuseCutBeyondData(cutS, lastSubmitS, params.stepS);
-  const pools = builder.pools();
+  refuseCutBeyondData(cutS, lastEventS, params.stepS);
   if (!pools.some((p) => p.pool === request.pool)) {
     throw new InvalidSeriesError(
       `no job of pool "${request.pool}" before ${isoUtc(cutS)}; pools: ${pools.map((p) => p.pool).join(', ')}`,
     );
   }
-  const pool = builder.build().find((s) => s.pool === request.pool);
+  const pool = series.find((s) => s.pool === request.pool);
   const values = pool?.values[request.series];
   if (pool === undefined || values === undefined) {
     throw new InvalidSeriesError(`pool "${request.pool}" has no series "${request.series}"`);

@@ -1,7 +1,7 @@
 import { checkParam } from '../config/params.js';
 import { buildCalendar, sameSlotLag, type Calendar } from './calendar.js';
 import { InvalidForecastOptionsError, InvalidSeriesError } from './errors.js';
-import { sortedQuantile } from './numeric.js';
+import { quantileSorted } from '../shared/quantile.js';
 import type {
   CrossValidateOptions,
   CrossValidatingModel,
@@ -222,7 +222,7 @@ export function conformalOffsets(
     const sorted = pool.subarray(0, size);
     for (const level of levels) {
       const arr = out.get(level) as Float64Array;
-      arr[h] = size > 0 ? sortedQuantile(sorted, level) : 0;
+      arr[h] = size > 0 ? quantileSorted(sorted, level) : 0;
     }
   }
   return out;

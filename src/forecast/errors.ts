@@ -71,27 +71,27 @@ export class UntilBeyondDataError extends ForecastError {
   readonly retryable = false;
   /** The cut asked for (Unix s). */
   readonly untilS: number;
-  /** The last submit time in the data read (Unix s); null when the data holds no job at all. */
-  readonly lastSubmitS: number | null;
+  /** The last submit, start or end in the data read (Unix s); null when the data holds no job at all. */
+  readonly lastEventS: number | null;
   /** What to do about it. */
   readonly hint: string;
   constructor(details: {
     untilIso: string;
     untilS: number;
-    lastSubmitIso: string | null;
-    lastSubmitS: number | null;
+    lastEventIso: string | null;
+    lastEventS: number | null;
   }) {
     const hint =
-      details.lastSubmitIso === null
+      details.lastEventIso === null
         ? 'the data holds no job: check the file, --store or --source'
-        : `give --until at most one step after the data's last submit, ${details.lastSubmitIso}, or read newer data`;
+        : `give --until at most a day after the data's last event, ${details.lastEventIso}, or collect or import newer data`;
     super(
       `--until ${details.untilIso} is beyond the end of the data${
-        details.lastSubmitIso === null ? '' : ` (last submit ${details.lastSubmitIso})`
+        details.lastEventIso === null ? '' : ` (last job event ${details.lastEventIso})`
       }: a forecast from there would read the missing data as zero demand; ${hint}`,
     );
     this.untilS = details.untilS;
-    this.lastSubmitS = details.lastSubmitS;
+    this.lastEventS = details.lastEventS;
     this.hint = hint;
   }
 }

@@ -45,7 +45,6 @@ export {
   type JobPredictorOptions,
 } from './jobs.js';
 export {
-  asKnownAt,
   forecastPoolDemand,
   predictJobFromHistory,
   type JobBatches,

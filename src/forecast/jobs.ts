@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { RandomForestRegression } from 'ml-random-forest';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import { InvalidSeriesError, JobPredictionError } from './errors.js';
 
 /** What is predicted for one job. Hints only: `timeLimitS` is the user's and is never shortened. */

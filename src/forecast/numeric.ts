@@ -1,16 +1,5 @@
 /** Small numeric helpers shared by the models. Pure; no allocation beyond what is returned. */
-
-/** Type-7 quantile of an ascending-sorted array (linear interpolation). NaN for an empty array. */
-export function sortedQuantile(sorted: ArrayLike<number>, level: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const pos = (n - 1) * Math.min(1, Math.max(0, level));
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  const a = sorted[lo] ?? Number.NaN;
-  const b = sorted[hi] ?? Number.NaN;
-  return a + (b - a) * (pos - lo);
-}
+import { quantileSorted } from '../shared/quantile.js';
 
 export function mean(xs: ArrayLike<number>, from = 0, to = xs.length): number {
   let s = 0;
@@ -27,7 +16,7 @@ export function mean(xs: ArrayLike<number>, from = 0, to = xs.length): number {
 
 export function median(xs: readonly number[]): number {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return sortedQuantile(s, 0.5);
+  return quantileSorted(s, 0.5);
 }
 
 /** Pinball (quantile) loss of `pred` for `actual` at `level`. */

@@ -13,7 +13,8 @@ import {
 } from './base.js';
 import { InvalidForecastOptionsError, InvalidSeriesError } from './errors.js';
 import type { LstmOptions } from './models/lstm.js';
-import { pinball, sortedQuantile } from './numeric.js';
+import { quantileSorted } from '../shared/quantile.js';
+import { pinball } from './numeric.js';
 import { createModel, DefaultModels, type ModelName } from './registry.js';
 import type { CrossValidation, SeriesInput } from './types.js';
 
@@ -236,7 +237,7 @@ function calibrationFactor(cv: CrossValidation, scales: readonly number[]): numb
   }
   if (needed.length < cv.horizon) return 1;
   const sorted = Float64Array.from(needed).sort();
-  const c = sortedQuantile(sorted, CALIBRATION_COVERAGE);
+  const c = quantileSorted(sorted, CALIBRATION_COVERAGE);
   return Math.min(MAX_CALIBRATION, Math.max(MIN_CALIBRATION, Number.isFinite(c) ? c : MAX_CALIBRATION));
 }
 

@@ -1,4 +1,4 @@
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import { checkParam } from '../config/params.js';
 import { resolveZone } from './calendar.js';
 import { SeriesError } from './errors.js';

@@ -1,7 +1,8 @@
-import { newsvendorQuantile, PolicyNames } from '../plan/policies/index.js';
+import { newsvendorQuantile } from '../plan/index.js';
 import { resolveRunParams } from '../config/params.js';
 import type { Clock } from '../shared/clock.js';
 import { oracleShare } from './metrics.js';
+import { PolicyNames } from './policies.js';
 import { runPolicy, splitScenario, syntheticScenario } from './run.js';
 import type { SimMetrics } from './types.js';
 
@@ -91,10 +92,15 @@ export function runDemo(options: DemoOptions): DemoResult {
   };
 }
 
-/** The demo's table rows: policy, mean wait, boot wait, idle node-hours, oracle share. */
+/**
+ * The demo's table rows: policy, jobs simulated, jobs rejected (too wide for the cluster), mean wait,
+ * boot wait, idle node-hours, oracle share.
+ */
 export function demoTableRows(result: DemoResult): string[][] {
   return result.rows.map((r) => [
     r.policy,
+    String(r.metrics.jobs),
+    String(r.metrics.rejected),
     r.metrics.meanWaitS.toFixed(0),
     r.metrics.bootWaitS.toFixed(1),
     r.metrics.poweredIdleNodeH.toFixed(0),
@@ -102,7 +108,15 @@ export function demoTableRows(result: DemoResult): string[][] {
   ]);
 }
 
-export const DemoHeaders = ['policy', 'mean wait s', 'boot wait s', 'idle node-h', 'oracle share'] as const;
+export const DemoHeaders = [
+  'policy',
+  'jobs',
+  'rejected',
+  'mean wait s',
+  'boot wait s',
+  'idle node-h',
+  'oracle share',
+] as const;
 
 /** The demo's results as a markdown table. */
 export function demoMarkdown(result: DemoResult): string {

@@ -1,3 +1,4 @@
+import { quantileSorted } from '../shared/quantile.js';
 import type { SimMetrics, SimWorkload } from './types.js';
 
 /** Bound of the bounded slowdown, in seconds (the usual 10 s of Feitelson et al. 1997). */
@@ -49,7 +50,7 @@ export function computeMetrics(input: MetricInputs): SimMetrics {
     jobs,
     rejected: input.rejected,
     meanWaitS: jobs === 0 ? 0 : waitSum / jobs,
-    p95WaitS: jobs === 0 ? 0 : percentileSorted(sorted, 0.95),
+    p95WaitS: jobs === 0 ? 0 : quantileSorted(sorted, 0.95),
     bootWaitS: jobs === 0 ? 0 : bootSum / jobs,
     boundedSlowdown: jobs === 0 ? 0 : slowSum / jobs,
     utilization: capacityNodeS > 0 ? runNodeS / capacityNodeS : 0,
@@ -57,13 +58,6 @@ export function computeMetrics(input: MetricInputs): SimMetrics {
     reservedIdleGpuH: input.heldGpuS / 3600,
     boots: input.boots,
   };
-}
-
-/** Nearest-rank percentile of sorted values. */
-export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
-  return sorted[rank - 1] as number;
 }
 
 /**

@@ -1,18 +1,17 @@
-import { readSwf, readSwfHeader } from '../collect/swf.js';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import {
-  createPolicy,
   newsvendorQuantile,
   noArrivals,
   type ArrivalColumns,
   type PredictiveOptions,
-} from '../plan/policies/index.js';
+} from '../plan/index.js';
 import { resolveParam, resolveRunParams, resolveScenarioParams } from '../config/params.js';
 import type { Clock } from '../shared/clock.js';
+import { createPolicy } from './policies.js';
 import { simulate } from './simulator.js';
 import { defaultSyntheticCluster, generateSynthetic } from './synthetic.js';
 import type { Backfill, ClusterSpec, SimResult, SimWorkload } from './types.js';
-import { clusterFromSwfHeader, sliceWorkload, workloadFromRecords } from './workload.js';
+import { sliceWorkload, workloadFromRecords } from './workload.js';
 
 /** A cluster, the jobs to simulate and the arrivals before them that policies may learn from. */
 export interface Scenario {
@@ -20,21 +19,6 @@ export interface Scenario {
   readonly cluster: ClusterSpec;
   readonly workload: SimWorkload;
   readonly history: ArrivalColumns;
-}
-
-/**
- * Reads an SWF log into a scenario: one pool sized from the header unless `nodes` is given
- * (0 = unlimited), optionally only the first `days` days.
- * @throws {TraceReadError} when the file cannot be read; {@link RangeError} when it gives no machine size.
- */
-export async function loadSwfScenario(
-  path: string,
-  options: { nodes?: number; days?: number } = {},
-): Promise<Scenario> {
-  resolveScenarioParams(options);
-  const header = await readSwfHeader(path);
-  const cluster = clusterFromSwfHeader(header, options.nodes === undefined ? {} : { nodes: options.nodes });
-  return scenarioFromJobs(path.replace(/^.*\//, ''), readSwf(path), cluster, options);
 }
 
 /**
@@ -52,11 +36,13 @@ export async function scenarioFromJobs(
   for await (const batch of jobs) for (const r of batch) records.push(r);
   let workload = workloadFromRecords(records, cluster);
   if (options.days !== undefined && workload.count > 0) {
-    const from = workload.submitS[0] as number;
-    workload = {
-      ...sliceWorkload(workload, from, from + options.days * 86_400),
-      rejected: workload.rejected,
-    };
+    // Rebuilt from the window's records, so that `rejected` counts the jobs of the window only.
+    const fromS = workload.submitS[0] as number;
+    const toS = fromS + options.days * 86_400;
+    workload = workloadFromRecords(
+      records.filter((r) => r.submitS >= fromS && r.submitS < toS),
+      cluster,
+    );
   }
   return { label, cluster, workload, history: noArrivals };
 }
@@ -134,7 +120,10 @@ export function runPolicy(scenario: Scenario, name: string, options: RunPolicyOp
 /** The JSON that `slurmcast simulate --json` prints (keys as documented in the CLI reference). */
 export interface SimulateReport {
   policy: string;
+  /** Jobs simulated. */
   jobs: number;
+  /** Jobs of the source that no pool of the machine can ever run (wider than it, or no matching node type): not simulated. */
+  rejected: number;
   mean_wait_s: number;
   p95_wait_s: number;
   boot_wait_s: number;
@@ -153,6 +142,7 @@ export function simulateReport(result: SimResult, simWallS: number): SimulateRep
   return {
     policy: result.policy,
     jobs: m.jobs,
+    rejected: m.rejected,
     mean_wait_s: round(m.meanWaitS, 1),
     p95_wait_s: round(m.p95WaitS, 1),
     boot_wait_s: round(m.bootWaitS, 1),

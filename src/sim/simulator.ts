@@ -1,5 +1,5 @@
 import { resolveParam } from '../config/params.js';
-import type { Decision, Observation, PoolObservation, ProvisioningPolicy } from '../plan/policies/types.js';
+import type { Decision, Observation, PoolObservation, ProvisioningPolicy } from '../plan/types.js';
 import { seededRng, type Rng } from '../shared/rng.js';
 import { EventHeap, RunDeque } from './heap.js';
 import { computeMetrics } from './metrics.js';

@@ -1,4 +1,4 @@
-import type { ArrivalColumns } from '../plan/policies/types.js';
+import type { ArrivalColumns } from '../plan/types.js';
 
 /**
  * One pool: a set of identical nodes in one partition. A partition with several node types is

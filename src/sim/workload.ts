@@ -1,4 +1,4 @@
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import type { ClusterSpec, PoolSpec, SimWorkload } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { IPoint } from 'influx';
-import type { JobRecord, JobState } from '../collect/job-record.js';
+import type { JobRecord, JobState } from '../shared/job-record.js';
 import type { NodeStatus, PowerState, QueueDemand, QueueState, SourceManifest } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InfluxDB, ResultError, escape, type IPoint } from 'influx';
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import {
   StoreClosedError,
   StoreConflictError,

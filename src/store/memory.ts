@@ -1,4 +1,4 @@
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 import { StoreClosedError, StoreConflictError, StoreWriteRefusedError } from './errors.js';
 import {
   DEFAULT_JOB_BATCH,

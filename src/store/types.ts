@@ -1,4 +1,4 @@
-import type { JobRecord } from '../collect/job-record.js';
+import type { JobRecord } from '../shared/job-record.js';
 
 /**
  * Which jobs a query returns. Every filter is optional; the time range compares whole seconds of

@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { JobRecord } from '../../src/collect/job-record.js';
+import type { JobRecord } from '../../src/shared/job-record.js';
 import { readSwf, readSwfHeader, swfTimeZone } from '../../src/collect/swf.js';
 import {
   createModel,
@@ -19,7 +19,8 @@ import {
   prepareLstmBackend,
   trainJobPredictor,
 } from '../../src/forecast/index.js';
-import { seriesFromTrace, type TraceSource } from '../../src/series/from-traces.js';
+import { openTrace, type TraceSource } from '../../src/collect/traces.js';
+import { seriesFromJobs } from '../../src/series/from-jobs.js';
 import type { PoolSeries } from '../../src/series/types.js';
 import { seededRng } from '../../src/shared/rng.js';
 import { systemClock } from '../../src/shared/clock.js';
@@ -253,7 +254,8 @@ const series90: PoolSeries[] = [];
 for (const l of logs) {
   if (!existsSync(l.source.kind === 'swf' ? l.source.path : l.source.podsPath)) continue;
   log(`reading ${l.name}`);
-  const ts = await seriesFromTrace(l.source, { stepS: 3600 });
+  const trace = await openTrace(l.source);
+  const ts = await seriesFromJobs(trace.jobs, { stepS: 3600, timeZone: trace.timeZone });
   const pool = [...ts.pools].sort((a, b) => b.jobs - a.jobs)[0]?.pool ?? '';
   const ps = ts.series.find((s) => s.pool === pool);
   if (ps === undefined) continue;

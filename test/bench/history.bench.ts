@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import type { JobRecord } from '../../src/collect/job-record.js';
+import type { JobRecord } from '../../src/shared/job-record.js';
 import { readSwf } from '../../src/collect/swf.js';
 import { buildPoolSeries } from '../../src/series/build.js';
 

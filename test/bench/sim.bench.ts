@@ -7,10 +7,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { PolicyNames, modelForecaster, type QuantileForecaster } from '../../src/plan/policies/index.js';
+import { modelForecaster, type QuantileForecaster } from '../../src/plan/index.js';
 import type { SeriesInput } from '../../src/forecast/index.js';
-import { alwaysOnPolicy } from '../../src/plan/policies/index.js';
-import { loadSwfScenario, runPolicy, type Scenario } from '../../src/sim/run.js';
+import { alwaysOnPolicy, PolicyNames } from '../../src/sim/policies.js';
+import { readSwf, readSwfHeader } from '../../src/collect/swf.js';
+import { runPolicy, scenarioFromJobs, type Scenario } from '../../src/sim/run.js';
+import { clusterFromSwfHeader } from '../../src/sim/workload.js';
 import { simulate } from '../../src/sim/simulator.js';
 import { generateSynthetic } from '../../src/sim/synthetic.js';
 import type { ClusterSpec, SimResult, SimWorkload } from '../../src/sim/types.js';
@@ -23,6 +25,11 @@ const log = (line = ''): void => {
   out.push(line);
   console.log(line);
 };
+/** An SWF log as a scenario: one pool sized from its header unless `nodes` is given (0 = unlimited). */
+async function swfScenario(path: string, options: { nodes?: number } = {}): Promise<Scenario> {
+  const cluster = clusterFromSwfHeader(await readSwfHeader(path), options);
+  return scenarioFromJobs(path.replace(/^.*\//, ''), readSwf(path), cluster);
+}
 const fmt = (x: number, d = 0): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 // ---------------------------------------------------------------------------------------------
@@ -162,9 +169,9 @@ async function fidelity(scenarios: Map<string, Scenario>): Promise<void> {
   log('### Fidelity (always-on, own machine size, EASY backfill), reported not tuned');
   log();
   log(
-    '| log | jobs | recorded mean wait s | simulated mean wait s | mean error s | mean abs error s | Pearson r (per job) | Pearson r (daily mean) |',
+    '| log | jobs | rejected (too wide) | recorded mean wait s | simulated mean wait s | mean error s | mean abs error s | Pearson r (per job) | Pearson r (daily mean) |',
   );
-  log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const name of LOGS) {
     const s = scenarios.get(name);
     if (s === undefined) continue;
@@ -187,7 +194,7 @@ async function fidelity(scenarios: Map<string, Scenario>): Promise<void> {
     const mae = mean(rec.map((x, i) => Math.abs(x - (sim[i] as number))));
     const days = [...dayRec.values()];
     log(
-      `| ${name.replace('.swf.gz', '')} | ${rec.length} | ${fmt(mean(rec))} | ${fmt(mean(sim))} | ${fmt(mean(sim) - mean(rec))} | ${fmt(mae)} | ${fmt(pearson(rec, sim), 3)} | ${fmt(
+      `| ${name.replace('.swf.gz', '')} | ${rec.length} | ${r.metrics.rejected} | ${fmt(mean(rec))} | ${fmt(mean(sim))} | ${fmt(mean(sim) - mean(rec))} | ${fmt(mae)} | ${fmt(pearson(rec, sim), 3)} | ${fmt(
         pearson(
           days.map((d) => d[0] / d[2]),
           days.map((d) => d[1] / d[2]),
@@ -351,7 +358,7 @@ async function main(): Promise<void> {
   const own = new Map<string, Scenario>();
   for (const name of LOGS) {
     const path = `${TRACES}/${name}`;
-    if (existsSync(path)) own.set(name, await loadSwfScenario(path));
+    if (existsSync(path)) own.set(name, await swfScenario(path));
   }
   await fidelity(own);
   if (!QUICK) {
@@ -373,11 +380,11 @@ async function main(): Promise<void> {
       const scenario = own.get(name);
       if (scenario === undefined) continue;
       curves(
-        `${name.replace('.swf.gz', '')}, own size (${scenario.cluster.pools[0]?.nodeCount} nodes)`,
+        `${name.replace('.swf.gz', '')}, own size (${scenario.cluster.pools[0]?.nodeCount} nodes, ${scenario.workload.rejected} jobs too wide, not simulated)`,
         scenario,
         forecaster,
       );
-      const cloud = await loadSwfScenario(`${TRACES}/${name}`, { nodes: 0 });
+      const cloud = await swfScenario(`${TRACES}/${name}`, { nodes: 0 });
       curves(`${name.replace('.swf.gz', '')}, unlimited (--nodes 0)`, cloud, forecaster);
     }
   }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importSwf } from '../../src/collect/import-history.js';
 import { readSwf } from '../../src/collect/swf.js';
-import type { JobRecord } from '../../src/collect/job-record.js';
+import type { JobRecord } from '../../src/shared/job-record.js';
 import { openEmbeddedStore } from '../../src/store/sqlite.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

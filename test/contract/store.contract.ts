@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../src/collect/job-record.js';
+import type { JobRecord } from '../../src/shared/job-record.js';
 import { StoreConflictError } from '../../src/store/errors.js';
 import type { HistoryStore, JobQuery, NodeSnapshot, QueueSnapshot } from '../../src/store/types.js';
 

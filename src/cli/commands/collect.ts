@@ -5,7 +5,7 @@ import { numberOption, resolveCollectParams } from '../../config/params.js';
 import { systemClock } from '../../shared/clock.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
 import { createStore } from '../../store/create.js';
-import { configFor, ExitCode, output, table, type GlobalArgs } from '../context.js';
+import { configFor, ExitCode, loggerFor, output, table, type GlobalArgs } from '../context.js';
 
 interface CollectArgs extends GlobalArgs {
   overlap: number;
@@ -32,6 +32,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
   handler: async (args) => {
     const config = await configFor(args);
     const sinceS = args.since === undefined ? undefined : parseInstant(args.since, '--since');
+    const logger = loggerFor(config);
     const client = clientFromConfig(config.slurm);
     const store = await createStore(config.store);
     let result: CollectResult;
@@ -40,6 +41,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
         source: `slurm:${config.cluster}`,
         clock: systemClock,
         lockDir: config.store.spoolDir,
+        logger,
         overlapS: args.overlap,
         ...(sinceS === undefined ? {} : { sinceS }),
       });

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
 import { forecastPoolDemand, type PoolForecastReport } from '../../forecast/application.js';
 import { ModelNames, type ModelName } from '../../forecast/registry.js';
-import { prepareLstmBackend } from '../../forecast/models/lstm.js';
+import { prepareLstmBackend } from '../../forecast/index.js';
 import {
   BaseForecastLevels,
   durationOption,

@@ -4,7 +4,7 @@ import { ImportConflictError } from '../../collect/errors.js';
 import { importAlibabaGpu, importSwf, type ImportResult } from '../../collect/import-history.js';
 import { parseInstant } from '../../shared/time.js';
 import { createStore, spoolStatus } from '../../store/create.js';
-import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
+import { configFor, ExitCode, loggerFor, output, table, UsageError, type GlobalArgs } from '../context.js';
 
 interface ImportArgs extends GlobalArgs {
   swf: string | undefined;
@@ -59,6 +59,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       }),
   handler: async (args) => {
     const config = await configFor(args);
+    const logger = loggerFor(config);
     const store = await createStore(config.store);
     let result: ImportResult;
     const bar =
@@ -75,6 +76,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
         bar?.start(1, 0);
         result = await importSwf(store, args.swf, {
           ...common,
+          logger,
           onProgress: (p) => {
             bar?.setTotal(p.totalBytes);
             bar?.update(p.bytesRead);
@@ -85,6 +87,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
           podsPath: args['alibaba-gpu'] ?? '',
           start: args.start ?? '',
           ...common,
+          logger,
           ...(args.nodes === undefined ? {} : { nodesPath: args.nodes }),
         });
       }

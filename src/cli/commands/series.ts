@@ -2,9 +2,10 @@ import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import type { SwfProgress } from '../../collect/swf.js';
 import { durationOption } from '../../config/params.js';
+import { openTrace } from '../../collect/traces.js';
 import { parseStep } from '../../series/calendar.js';
 import { seriesFromStore } from '../../series/from-store.js';
-import { seriesFromTrace } from '../../series/from-traces.js';
+import { seriesFromJobs } from '../../series/from-jobs.js';
 import type { PoolInfo } from '../../series/build.js';
 import type { PoolSeries } from '../../series/types.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
@@ -121,12 +122,17 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
             start: args.start ?? '',
             ...(args.nodes === undefined ? {} : { nodesPath: args.nodes }),
           };
-    const result = await seriesFromTrace(source, {
+    const trace = await openTrace(
+      source,
+      progress.onProgress === undefined ? {} : { onProgress: progress.onProgress },
+    );
+    const result = await seriesFromJobs(trace.jobs, {
       ...common,
-      ...(args.tz === undefined ? {} : { timeZone: args.tz }),
-      ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+      timeZone: args.tz ?? trace.timeZone,
+      origin: args.swf ?? args['alibaba-gpu'] ?? '',
     });
-    return { origin: result.source, ...result };
+    const { source: origin, jobs, skipped } = trace.summary();
+    return { origin, jobs, skipped, ...result };
   } finally {
     progress.stop();
   }

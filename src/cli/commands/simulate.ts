@@ -1,7 +1,8 @@
+import { basename } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { PolicyNames } from '../../plan/policies/index.js';
+import { PolicyNames } from '../../sim/policies.js';
+import { readSwf, readSwfHeader } from '../../collect/swf.js';
 import {
-  loadSwfScenario,
   runPolicy,
   scenarioFromJobs,
   simulateReport,
@@ -9,7 +10,7 @@ import {
   type Scenario,
   type SimulateReport,
 } from '../../sim/run.js';
-import { onePoolCluster } from '../../sim/workload.js';
+import { clusterFromSwfHeader, onePoolCluster } from '../../sim/workload.js';
 import type { Config } from '../../config/schema.js';
 import {
   numberOption,
@@ -119,7 +120,10 @@ export const simulateCommand: CommandModule<GlobalArgs, SimulateArgs> = {
 async function loadScenario(args: SimulateArgs, config: Config): Promise<Scenario> {
   const days = args.days === undefined ? {} : { days: args.days };
   if (args.swf !== undefined) {
-    return loadSwfScenario(args.swf, { ...days, ...(args.nodes === undefined ? {} : { nodes: args.nodes }) });
+    // One pool sized from the log's header unless --nodes is given (0 = unlimited).
+    const header = await readSwfHeader(args.swf);
+    const cluster = clusterFromSwfHeader(header, args.nodes === undefined ? {} : { nodes: args.nodes });
+    return scenarioFromJobs(basename(args.swf), readSwf(args.swf), cluster, days);
   }
   if (args.store !== undefined) {
     const store = await openStoreForReading(args.store, config);

@@ -1,4 +1,4 @@
-import type { ArrivalColumns } from './types.js';
+import type { ArrivalColumns } from '../types.js';
 
 /**
  * The arrivals a policy has seen, per pool, in submit order: a growable column store fed only by

@@ -1,4 +1,4 @@
-import type { Decision, PoolObservation } from './types.js';
+import type { Decision, PoolObservation } from '../types.js';
 
 /**
  * The decisions shared by the warm-capacity policies: keep `warm` nodes powered and free, and, when

@@ -3,7 +3,7 @@ import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
 import { modelForecaster, profileForecaster, type QuantileForecaster } from './forecaster.js';
 import { newsvendorQuantile } from './quantile.js';
-import type { Decision, Observation, Plan, PolicyContext, ProvisioningPolicy } from './types.js';
+import type { Decision, Observation, PolicyDecisions, PolicyContext, ProvisioningPolicy } from '../types.js';
 
 /** Options of {@link predictivePolicy}; every field has a default (see `resolvePredictiveConfig`). */
 export interface PredictiveOptions {
@@ -127,7 +127,7 @@ export function predictivePolicy(
     name,
     powerSaving: true,
     intervalS: config.intervalS,
-    decide(observation: Observation): Plan {
+    decide(observation: Observation): PolicyDecisions {
       const nowS = observation.nowS;
       for (let i = 0; i < observation.arrivals.count; i++)
         firstS = Math.min(firstS, observation.arrivals.submitS[i] ?? firstS);

@@ -1,4 +1,4 @@
-import { quantileSorted } from 'simple-statistics';
+import { quantileOf as sharedQuantileOf } from '../../shared/quantile.js';
 
 /**
  * The newsvendor quantile: keep warm capacity up to the level where one more idle node-hour costs as
@@ -12,9 +12,10 @@ export function newsvendorQuantile(costs: { idleNodeHour: number; waitingJobHour
   return Math.min(0.999, Math.max(0.001, costs.waitingJobHour / total));
 }
 
-/** The `level` quantile (0: minimum, 1: maximum, linear in between) of `values`; 0 when empty. */
+/**
+ * The `level` quantile of `values` by the project's one definition (`src/shared/quantile.ts`: 0 the
+ * minimum, 1 the maximum, linear in between); 0 when there are none (no history: nothing to keep warm).
+ */
 export function quantileOf(values: readonly number[], level: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return quantileSorted(sorted, Math.min(1, Math.max(0, level)));
+  return values.length === 0 ? 0 : sharedQuantileOf(values, level);
 }

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
 import { quantileOf } from './quantile.js';
-import type { Decision, Observation, Plan, PolicyContext, ProvisioningPolicy } from './types.js';
+import type { Decision, Observation, PolicyDecisions, PolicyContext, ProvisioningPolicy } from '../types.js';
 
 /** Options of {@link seasonalWarmPoolPolicy}. */
 export interface SeasonalWarmPoolOptions {
@@ -77,7 +77,7 @@ export function seasonalWarmPoolPolicy(
     name,
     powerSaving: true,
     intervalS,
-    decide(observation: Observation): Plan {
+    decide(observation: Observation): PolicyDecisions {
       for (let i = 0; i < observation.arrivals.count; i++)
         firstS = Math.min(firstS, observation.arrivals.submitS[i] ?? firstS);
       log.add(observation.arrivals);

@@ -6,7 +6,7 @@ import { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ListJobHistory, clientFromConfig, type SlurmClient } from '../../../sdk/index.js';
 import { collect, slurmClusterReader } from '../../../src/collect/collector.js';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 import { jobRecordFromSlurm } from '../../../src/collect/slurm-mapping.js';
 import { resolveConfig } from '../../../src/config/load.js';
 import { systemClock } from '../../../src/shared/clock.js';

@@ -25,7 +25,8 @@ function fourWeeksSwf(): string {
   }
   return `${lines.join('\n')}\n`;
 }
-const LAST_SUBMIT = '2024-01-28T23:00:00Z';
+/** The last job is submitted at 23:00 and runs 30 minutes: the data's last event. */
+const LAST_EVENT = '2024-01-28T23:30:00Z';
 
 describe('ISO instants without an offset are UTC in every command, whatever TZ says', () => {
   let dir: string;
@@ -118,25 +119,25 @@ describe('forecast --until past the end of the data', () => {
     ...['forecast', '--swf', '', '--pool', 'batch', '--horizon', '6', '--until', until],
   ];
 
-  it('exits 1 naming the last submit time instead of printing an all-zero forecast', async () => {
+  it("exits 1 naming the data's last event instead of printing an all-zero forecast", async () => {
     const a = args('2024-03-01T00:00:00Z');
     a[2] = log;
     const result = await runCli(a);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`last submit ${LAST_SUBMIT}`);
+    expect(result.stderr).toContain(`last job event ${LAST_EVENT}`);
   });
 
-  it('refuses a cut two steps after the last submit, and forecasts from one step after it', async () => {
-    const late = args('2024-01-29T01:00:00Z');
+  it('refuses a cut more than a day after the last event, and forecasts from a quiet night', async () => {
+    const late = args('2024-01-30T00:00:00Z');
     late[2] = log;
     const lateResult = await runCli(late);
     expect(lateResult.code, lateResult.stderr).toBe(1);
-    expect(lateResult.stderr).toContain(LAST_SUBMIT);
-    const edge = args('2024-01-29T00:00:00Z');
+    expect(lateResult.stderr).toContain(LAST_EVENT);
+    const edge = args('2024-01-29T23:00:00Z');
     edge[2] = log;
     const edgeResult = await runCli(['--json', ...edge]);
     expect(edgeResult.code, edgeResult.stderr).toBe(0);
-    expect(JSON.parse(edgeResult.stdout)).toHaveProperty('start', '2024-01-29T00:00:00Z');
+    expect(JSON.parse(edgeResult.stdout)).toHaveProperty('start', '2024-01-29T23:00:00Z');
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '../../../src/collect/alibaba.js';
 import { TraceFormatError } from '../../../src/collect/errors.js';
 import { capacityByGpuType, NodeInventorySchema } from '../../../src/collect/inventory.js';
-import { JobRecordSchema } from '../../../src/collect/job-record.js';
+import { JobRecordSchema } from '../../../src/shared/job-record.js';
 
 const fixtures = new URL('../../fixtures/alibaba/', import.meta.url).pathname;
 const pods = join(fixtures, 'pods.csv');

@@ -5,7 +5,7 @@ import {
   JobRecordSchema,
   jobRecordProblem,
   type JobRecord,
-} from '../../../src/collect/job-record.js';
+} from '../../../src/shared/job-record.js';
 
 const base: JobRecord = {
   source: 'swf:x',

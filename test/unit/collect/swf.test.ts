@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceFormatError, TraceReadError } from '../../../src/collect/errors.js';
-import type { JobRecord } from '../../../src/collect/job-record.js';
-import { JobRecordSchema } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
+import { JobRecordSchema } from '../../../src/shared/job-record.js';
 import {
   parseSwfHeader,
   parseSwfLine,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importSwf } from '../../../src/collect/import-history.js';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import { resolveConfig } from '../../../src/config/load.js';
 import {
@@ -14,12 +14,12 @@ import {
 } from '../../../src/config/params.js';
 import { forecastPoolDemand } from '../../../src/forecast/application.js';
 import { forecastSeries } from '../../../src/forecast/select.js';
-import { predictivePolicy, seasonalWarmPoolPolicy } from '../../../src/plan/policies/index.js';
+import { predictivePolicy, seasonalWarmPoolPolicy } from '../../../src/plan/index.js';
 import { buildPoolSeries } from '../../../src/series/build.js';
 import { runDemo } from '../../../src/sim/demo.js';
 import { runPolicy, syntheticScenario } from '../../../src/sim/run.js';
 import { resolveSimulateConfig } from '../../../src/sim/simulator.js';
-import { reactivePolicy } from '../../../src/plan/policies/index.js';
+import { reactivePolicy } from '../../../src/sim/policies.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 

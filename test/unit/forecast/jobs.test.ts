@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 import { JobPredictionError } from '../../../src/forecast/errors.js';
 import { predictJob, trainJobPredictor } from '../../../src/forecast/jobs.js';
 

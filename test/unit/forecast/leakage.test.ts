@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../../src/collect/job-record.js';
-import { asKnownAt, forecastPoolDemand, type JobBatches } from '../../../src/forecast/application.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
+import { forecastPoolDemand, type JobBatches } from '../../../src/forecast/application.js';
+import { asKnownAt } from '../../../src/series/known-at.js';
 import { MONDAY_UTC_S } from './synthetic.js';
 
 function job(id: number, submitS: number, runS: number, cpus: number): JobRecord {

@@ -1,25 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { ParameterRangeError } from '../../../src/config/params.js';
 import {
-  alwaysOnPolicy,
   ArrivalLog,
-  createPolicy,
   newsvendorJobNodes,
   newsvendorQuantile,
   noArrivals,
-  oraclePolicy,
   predictivePolicy,
   profileForecaster,
-  reactivePolicy,
   seasonalWarmPoolPolicy,
   type ArrivalColumns,
   type Decision,
   type Observation,
-  type Plan,
+  type PolicyDecisions,
   type PolicyContext,
   type PoolObservation,
   type ProvisioningPolicy,
-} from '../../../src/plan/policies/index.js';
+} from '../../../src/plan/index.js';
+import { alwaysOnPolicy, createPolicy, oraclePolicy, reactivePolicy } from '../../../src/sim/policies.js';
 import { simulate } from '../../../src/sim/simulator.js';
 import { defaultSyntheticCluster, generateSynthetic } from '../../../src/sim/synthetic.js';
 import { sliceWorkload } from '../../../src/sim/workload.js';
@@ -60,7 +57,7 @@ function observe(nowS: number, idleNodes = 0, batch: ArrivalColumns = noArrivals
   };
 }
 
-const warmOf = (plan: Plan): number =>
+const warmOf = (plan: PolicyDecisions): number =>
   plan.decisions.find((d: Decision) => d.kind === 'keep-warm')?.nodes ?? 0;
 
 describe('baseline policies', () => {
@@ -235,8 +232,8 @@ describe('predictive', () => {
       reservation: Int32Array.from([...head.reservation, ...tail.reservation]),
       rejected: 0,
     };
-    const record = (w: typeof full): Plan[] => {
-      const plans: Plan[] = [];
+    const record = (w: typeof full): PolicyDecisions[] => {
+      const plans: PolicyDecisions[] = [];
       const inner = predictivePolicy(
         {
           pools: cluster.pools.map((p) => p.name),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ParameterRangeError } from '../../../src/config/params.js';
 import { readAlibabaPods } from '../../../src/collect/alibaba.js';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 import { readSwf } from '../../../src/collect/swf.js';
 import { buildPoolSeries, PoolSeriesBuilder, poolName } from '../../../src/series/build.js';
 import { SeriesError } from '../../../src/series/errors.js';

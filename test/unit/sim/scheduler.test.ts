@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alwaysOnPolicy, reactivePolicy } from '../../../src/plan/policies/index.js';
+import { alwaysOnPolicy, reactivePolicy } from '../../../src/sim/policies.js';
 import { simulate } from '../../../src/sim/simulator.js';
 import { jobs, onePool } from './helpers.js';
 

@@ -14,7 +14,7 @@ import {
 import { ManualClock } from '../../../src/shared/clock.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { StoreWriteRefusedError } from '../../../src/store/errors.js';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 
 const T0 = 1_700_000_000;
 

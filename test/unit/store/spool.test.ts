@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { job } from '../../contract/store.contract.js';
-import type { JobRecord } from '../../../src/collect/job-record.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { Spool, SpooledStore } from '../../../src/store/spool.js';
 import {

@@ -1,14 +1,14 @@
-import { resolveParam } from '../../config/params.js';
-import { ArrivalLog } from './arrival-log.js';
-import { warmDecisions } from './decisions.js';
+import { resolveParam } from '../config/params.js';
+import { ArrivalLog } from '../plan/policies/arrival-log.js';
+import { warmDecisions } from '../plan/policies/decisions.js';
 import type {
   ArrivalColumns,
   Decision,
   Observation,
-  Plan,
+  PolicyDecisions,
   PolicyContext,
   ProvisioningPolicy,
-} from './types.js';
+} from '../plan/types.js';
 
 /**
  * `oracle`: knows every future arrival (passed in as `future`), so it keeps warm exactly the nodes
@@ -28,7 +28,7 @@ export function oraclePolicy(
     name,
     powerSaving: true,
     intervalS,
-    decide(observation: Observation): Plan {
+    decide(observation: Observation): PolicyDecisions {
       const nowS = observation.nowS;
       const decisions: Decision[] = [];
       observation.pools.forEach((pool, p) => {

@@ -1,23 +1,11 @@
+import { predictivePolicy, type PredictiveOptions } from '../plan/policies/predictive.js';
+import { seasonalWarmPoolPolicy } from '../plan/policies/seasonal-warm-pool.js';
+import type { ArrivalColumns, PolicyContext, ProvisioningPolicy } from '../plan/types.js';
 import { alwaysOnPolicy, reactivePolicy } from './baselines.js';
 import { oraclePolicy } from './oracle.js';
-import { predictivePolicy, type PredictiveOptions } from './predictive.js';
-import { seasonalWarmPoolPolicy } from './seasonal-warm-pool.js';
-import type { ArrivalColumns, PolicyContext, ProvisioningPolicy } from './types.js';
 
-export * from './types.js';
-export { ArrivalLog } from './arrival-log.js';
 export { alwaysOnPolicy, reactivePolicy } from './baselines.js';
 export { oraclePolicy } from './oracle.js';
-export {
-  newsvendorJobNodes,
-  predictivePolicy,
-  resolvePredictiveConfig,
-  type PredictiveOptions,
-  type ResolvedPredictiveConfig,
-} from './predictive.js';
-export { seasonalWarmPoolPolicy, type SeasonalWarmPoolOptions } from './seasonal-warm-pool.js';
-export { modelForecaster, profileForecaster, type QuantileForecaster } from './forecaster.js';
-export { newsvendorQuantile, quantileOf } from './quantile.js';
 
 /** Every policy name the CLI and the simulator accept. */
 export const PolicyNames = ['always-on', 'reactive', 'predictive', 'seasonal-warm-pool', 'oracle'] as const;

@@ -84,8 +84,11 @@ export interface ReserveDecision extends DecisionBase {
 }
 export type Decision = PowerUpDecision | PowerDownDecision | KeepWarmDecision | ReserveDecision;
 
-/** The decisions of one observation, with the time they were made at. */
-export interface Plan {
+/**
+ * The decisions a policy made at one observation, with the time they were made at. Not a plan: the
+ * planner's output (actions with ids, reasons and the forecast they came from) is its own type.
+ */
+export interface PolicyDecisions {
   readonly atS: number;
   readonly policy: string;
   readonly decisions: readonly Decision[];
@@ -100,7 +103,7 @@ export interface ProvisioningPolicy {
   /** False: nodes are never powered down (the always-on baseline). */
   readonly powerSaving: boolean;
   readonly intervalS: number;
-  decide(observation: Observation): Plan;
+  decide(observation: Observation): PolicyDecisions;
 }
 
 /** Everything a policy may know when it is created. */

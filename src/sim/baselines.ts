@@ -1,4 +1,4 @@
-import type { Observation, Plan, ProvisioningPolicy } from './types.js';
+import type { Observation, PolicyDecisions, ProvisioningPolicy } from '../plan/types.js';
 
 /**
  * `always-on`: no power saving at all; every node stays powered. The upper bound on idle node-hours
@@ -10,7 +10,7 @@ export function alwaysOnPolicy(): ProvisioningPolicy {
     name: 'always-on',
     powerSaving: false,
     intervalS: Number.POSITIVE_INFINITY,
-    decide: (observation: Observation): Plan => ({
+    decide: (observation: Observation): PolicyDecisions => ({
       atS: observation.nowS,
       policy: 'always-on',
       decisions: [],
@@ -29,7 +29,7 @@ export function reactivePolicy(): ProvisioningPolicy {
     name: 'reactive',
     powerSaving: true,
     intervalS: Number.POSITIVE_INFINITY,
-    decide: (observation: Observation): Plan => ({
+    decide: (observation: Observation): PolicyDecisions => ({
       atS: observation.nowS,
       policy: 'reactive',
       decisions: [],

@@ -1,0 +1,17 @@
+/**
+ * Planning: the provisioning-policy contract (what a policy observes and the decisions it returns) and
+ * the policies that decide from forecasts. The simulator and the adjustment engine enter here.
+ */
+export * from './types.js';
+export { ArrivalLog } from './policies/arrival-log.js';
+export {
+  newsvendorJobNodes,
+  predictivePolicy,
+  resolvePredictiveConfig,
+  type PredictiveOptions,
+  type ResolvedPredictiveConfig,
+} from './policies/predictive.js';
+export { seasonalWarmPoolPolicy, type SeasonalWarmPoolOptions } from './policies/seasonal-warm-pool.js';
+export { modelForecaster, profileForecaster, type QuantileForecaster } from './policies/forecaster.js';
+export { newsvendorQuantile, quantileOf } from './policies/quantile.js';
+export { warmDecisions } from './policies/decisions.js';
