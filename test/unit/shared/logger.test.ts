@@ -86,7 +86,7 @@ describe('the structured log', () => {
     expect(result.skipped).toBeGreaterThan(0);
     const skipped = out.lines.find((l) => l['msg'] === 'import: malformed lines skipped');
     expect(skipped).toMatchObject({ level: 40, skipped: result.skipped });
-    expect(out.lines.filter((l) => l['msg'] === 'import: batch written').length).toBeGreaterThan(0);
+    expect(out.lines.filter((l) => l['msg'] === 'import: batch staged').length).toBeGreaterThan(0);
     expect(out.lines.at(-1)).toMatchObject({ msg: 'import: done', imported: result.imported });
   });
 });
