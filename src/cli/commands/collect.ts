@@ -1,9 +1,16 @@
 import type { Argv, CommandModule } from 'yargs';
-import { clientFromConfig } from '../../../sdk/index.js';
 import { collect, slurmClusterReader, type CollectResult } from '../../collect/collector.js';
 import { systemClock } from '../../shared/clock.js';
 import { createStore } from '../../store/create.js';
-import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
+import {
+  configFor,
+  ExitCode,
+  output,
+  slurmClientFor,
+  table,
+  UsageError,
+  type GlobalArgs,
+} from '../context.js';
 
 interface CollectArgs extends GlobalArgs {
   overlap: number;
@@ -30,7 +37,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
     const sinceMs = args.since === undefined ? undefined : Date.parse(args.since);
     if (sinceMs !== undefined && Number.isNaN(sinceMs))
       throw new UsageError(`--since ${args.since ?? ''} is not an ISO 8601 date-time`);
-    const client = clientFromConfig(config.slurm);
+    const client = slurmClientFor(config);
     const store = await createStore(config.store);
     let result: CollectResult;
     try {
