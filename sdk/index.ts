@@ -63,7 +63,14 @@ export {
   remoteInvocation,
   type RemoteInvocation,
 } from './transports/quote.js';
-export { parseKnownHosts, checkHostKey, fingerprint, knownHostsName } from './transports/known-hosts.js';
+export {
+  parseKnownHosts,
+  checkHostKey,
+  fingerprint,
+  hostFieldMatches,
+  knownHostsName,
+  type KnownHostEntry,
+} from './transports/known-hosts.js';
 export type { RestMapping } from './rest/mapping.js';
 export { REST_MAPPINGS, SUPPORTED_REST_VERSIONS, versionsInOpenApi } from './rest/versions.js';
 export { parseSacct, SACCT_FIELDS, SACCT_DELIMITER } from './parse/sacct.js';
