@@ -57,12 +57,7 @@ export { RestTransport, tokenFormatProblem } from './transports/rest.js';
 export type { RestTransportOptions } from './transports/rest.js';
 export { FakeTransport, cliMatch, httpMatch } from './transports/fake.js';
 export type { FakeReply } from './transports/fake.js';
-export {
-  quoteForPosixShell,
-  remoteCommandLine,
-  remoteInvocation,
-  type RemoteInvocation,
-} from './transports/quote.js';
+export { quoteForPosixShell, remoteInvocation, type RemoteInvocation } from './transports/quote.js';
 export {
   parseKnownHosts,
   checkHostKey,

@@ -14,25 +14,6 @@ export function quoteForPosixShell(word: string): string {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** A whole command line: `env 'K=V' … 'program' 'arg' …`. `env` sets the variables without the shell parsing them. */
-export function remoteCommandLine(
-  program: string,
-  args: readonly string[],
-  env: Readonly<Record<string, string>>,
-): string {
-  const words: string[] = [];
-  const entries = Object.entries(env);
-  if (entries.length > 0) {
-    words.push('env');
-    for (const [k, v] of entries) {
-      if (!ENV_NAME.test(k)) throw new RangeError(`not an environment variable name: ${JSON.stringify(k)}`);
-      words.push(quoteForPosixShell(`${k}=${v}`));
-    }
-  }
-  words.push(quoteForPosixShell(program), ...args.map(quoteForPosixShell));
-  return words.join(' ');
-}
-
 /** What the ssh transport sends for one remote command. */
 export interface RemoteInvocation {
   /**
