@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientFromConfig,
   CredentialFormatError,
+  diagnose,
   ListNodes,
   Redactor,
   RestTransport,
@@ -216,6 +217,12 @@ describe('ssh private keys that cannot be used are SshKeyError, not an unreachab
       failure(ssh(encrypted, 'SLURMCAST_TEST_PASSPHRASE')),
     );
     expect(error).toMatchObject({ name: 'HostUnreachableError' });
+  });
+
+  it('doctor reports it as the failed auth check, with the fix', async () => {
+    const checks = await diagnose(ssh(encrypted), { nowEpochS: 0 });
+    expect(checks.find((c) => c.name === 'auth')).toMatchObject({ ok: false, detail: 'SshKeyError' });
+    expect(checks.find((c) => c.name === 'auth')?.fix).toMatch(/ssh-add/);
   });
 
   it('a file that is no key, a public key, and a file that cannot be read', async () => {
