@@ -3,6 +3,7 @@ import {
   CommandFailedError,
   RestRequestError,
   SlurmctldDownError,
+  SlurmConfigError,
   SlurmdbdDownError,
   tail,
   type SlurmError,
@@ -30,6 +31,22 @@ const DBD_DOWN = [
 ];
 const AUTH = [/Invalid authentication credential/i, /Authentication failure/i, /auth\/munge.*(fail|error)/i];
 
+// Slurm's client library ends with this line when slurm.conf is missing, unreadable or invalid.
+const CONFIG_FATAL = /fatal: Unable to process configuration file/;
+
+/**
+ * A Slurm program that could not load slurm.conf, whatever its exit code: `scontrol ping` exits 1
+ * both for a down controller (an answer the SDK reads) and for a config it cannot load (no answer).
+ */
+export function configFailure(
+  request: CliRequest,
+  response: CliResponse,
+  options: SlurmErrorOptions,
+): SlurmConfigError | undefined {
+  if (!CONFIG_FATAL.test(response.stderr)) return undefined;
+  return new SlurmConfigError({ program: request.program, stderrTail: tail(response.stderr) }, options);
+}
+
 /** Classifies a non-zero exit of a Slurm program. */
 export function cliFailure(
   request: CliRequest,
@@ -38,6 +55,8 @@ export function cliFailure(
 ): SlurmError {
   const text = `${response.stderr}\n${response.stdout}`;
   const stderrTail = tail(response.stderr || response.stdout);
+  const config = configFailure(request, response, options);
+  if (config !== undefined) return config;
   if (DBD_DOWN.some((re) => re.test(text))) return new SlurmdbdDownError(stderrTail, options);
   if (CTLD_DOWN.some((re) => re.test(text))) return new SlurmctldDownError(stderrTail, options);
   if (AUTH.some((re) => re.test(text)))

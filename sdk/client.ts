@@ -1,5 +1,5 @@
 import { classifyUnexpected } from './unexpected.js';
-import { cliFailure, httpFailure } from './classify.js';
+import { cliFailure, configFailure, httpFailure } from './classify.js';
 import type { SlurmCommand } from './command.js';
 import { ApiVersionError, SlurmError, UnsupportedOperationError } from './errors.js';
 import {
@@ -80,8 +80,16 @@ export function resolveSlurmClientConfig(options: SlurmClientOptions): ResolvedS
     dryRun: options.dryRun ?? false,
     logger: options.logger ?? silentLogger,
     middleware: options.middleware ?? [],
-    redactor: options.redactor ?? new Redactor(),
+    redactor: linkedRedactor(options),
   };
+}
+
+function linkedRedactor(options: SlurmClientOptions): Redactor {
+  const redactor = options.redactor ?? new Redactor();
+  for (const t of [options.transport, options.commandTransport]) {
+    if (t?.redactor !== undefined) redactor.link(t.redactor);
+  }
+  return redactor;
 }
 
 /**
@@ -135,6 +143,11 @@ export class SlurmClient {
     }
   }
 
+  /** Warnings about how the transports are configured (host key checking off…), for the user to see. */
+  get warnings(): readonly string[] {
+    return [...(this.config.transport.warnings ?? []), ...(this.config.commandTransport?.warnings ?? [])];
+  }
+
   /** Closes the transports' connections. */
   async close(): Promise<void> {
     await this.config.transport.close?.();
@@ -168,14 +181,17 @@ export class SlurmClient {
     const call = command.cli();
     const response = (await this.#call(send, call.request, command.operation)) as CliResponse;
     const ok = call.okExitCodes ?? [0];
+    const redactor = this.config.redactor;
+    const redacted = (): CliResponse => ({
+      ...response,
+      stdout: redactor.redact(response.stdout),
+      stderr: redactor.redact(response.stderr),
+    });
+    const options = { transport: transportName, operation: command.operation };
+    const configProblem = configFailure(call.request, redacted(), options);
+    if (configProblem !== undefined) throw configProblem;
     if (response.exitCode === null || !ok.includes(response.exitCode)) {
-      const redactor = this.config.redactor;
-      const redacted = {
-        ...response,
-        stdout: redactor.redact(response.stdout),
-        stderr: redactor.redact(response.stderr),
-      };
-      throw cliFailure(call.request, redacted, { transport: transportName, operation: command.operation });
+      throw cliFailure(call.request, redacted(), options);
     }
     return call.parse(response);
   }

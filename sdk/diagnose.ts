@@ -19,6 +19,9 @@ const CONNECTION_ERRORS: Readonly<Record<string, string>> = {
   HostUnreachableError: 'reach',
   AuthRefusedError: 'auth',
   HostKeyError: 'host key',
+  // Credentials that cannot be used at all (a key that does not load, a token with a line break).
+  SshKeyError: 'auth',
+  CredentialFormatError: 'auth',
 };
 
 function failed(name: string, error: unknown): DiagnosticCheck {

@@ -128,6 +128,85 @@ export class HostKeyError extends SlurmError {
   }
 }
 
+/** Why a private key could not be used. */
+export const SshKeyProblem = {
+  unreadable: 'unreadable',
+  unparseable: 'unparseable',
+  passphraseNeeded: 'passphrase-needed',
+  badPassphrase: 'bad-passphrase',
+} as const;
+export type SshKeyProblem = (typeof SshKeyProblem)[keyof typeof SshKeyProblem];
+
+/**
+ * The configured ssh private key cannot be used: the file cannot be read, is not a key ssh2 can
+ * parse, or is passphrase-protected without (or with the wrong) passphrase. Nothing was sent.
+ */
+export class SshKeyError extends SlurmError {
+  override readonly name = 'SshKeyError' as const;
+  readonly retryable = false;
+  readonly keyPath: string;
+  readonly problem: SshKeyProblem;
+  constructor(details: { keyPath: string; problem: SshKeyProblem }, options: SlurmErrorOptions = {}) {
+    const fix =
+      details.problem === 'unreadable'
+        ? 'cannot be read: check slurm.ssh.privateKeyPath and the file permissions'
+        : details.problem === 'unparseable'
+          ? 'is not a private key the ssh client can read (OpenSSH or PEM: RSA, ECDSA, Ed25519): point slurm.ssh.privateKeyPath at the private key, not the .pub file'
+          : details.problem === 'passphrase-needed'
+            ? 'is protected by a passphrase: load it into ssh-agent (ssh-add) and omit slurm.ssh.privateKeyPath, or set slurm.ssh.passphraseEnv to a variable holding the passphrase'
+            : 'could not be decrypted with the passphrase given (slurm.ssh.passphraseEnv): check the passphrase';
+    super(`ssh private key ${details.keyPath} ${fix}`, options);
+    this.keyPath = details.keyPath;
+    this.problem = details.problem;
+  }
+}
+
+/**
+ * A credential has a form no server would accept (a token with a line break or other control or
+ * space characters, often from a file edited on Windows or holding two tokens). The message names
+ * where it came from and what is wrong with it, never the credential itself.
+ */
+export class CredentialFormatError extends SlurmError {
+  override readonly name = 'CredentialFormatError' as const;
+  readonly retryable = false;
+  /** Which credential, e.g. `JWT`. */
+  readonly credential: string;
+  /** Where it was read from, e.g. `$SLURM_JWT` or `file /etc/slurmcast/jwt`. */
+  readonly source: string;
+  readonly problem: string;
+  constructor(
+    details: { credential: string; source: string; problem: string },
+    options: SlurmErrorOptions = {},
+  ) {
+    super(
+      `the ${details.credential} from ${details.source} ${details.problem}: write the token alone, on one line (scontrol token username=<user> lifespan=<s>)`,
+      options,
+    );
+    this.credential = details.credential;
+    this.source = details.source;
+    this.problem = details.problem;
+  }
+}
+
+/**
+ * A Slurm client command could not load its configuration (slurm.conf missing, unreadable or
+ * invalid) and stopped before contacting anything.
+ */
+export class SlurmConfigError extends SlurmError {
+  override readonly name = 'SlurmConfigError' as const;
+  readonly retryable = false;
+  readonly program: string;
+  readonly stderrTail: string;
+  constructor(details: { program: string; stderrTail: string }, options: SlurmErrorOptions = {}) {
+    super(
+      `${details.program} cannot load the Slurm configuration: point SLURM_CONF (slurm.env in the config) at the cluster's slurm.conf, readable by this user, or fix the file. Slurm said: ${truncateForMessage(details.stderrTail, 600)}`,
+      options,
+    );
+    this.program = details.program;
+    this.stderrTail = details.stderrTail;
+  }
+}
+
 /** slurmctld did not answer ("Unable to contact slurm controller"). */
 export class SlurmctldDownError extends SlurmError {
   override readonly name = 'SlurmctldDownError' as const;
@@ -287,6 +366,9 @@ export type AnySlurmError =
   | HostUnreachableError
   | AuthRefusedError
   | HostKeyError
+  | SshKeyError
+  | CredentialFormatError
+  | SlurmConfigError
   | SlurmctldDownError
   | SlurmdbdDownError
   | ApiVersionError

@@ -23,6 +23,7 @@ export interface SlurmConnectionOptions {
         port?: number;
         username: string;
         privateKeyPath?: string | undefined;
+        passphraseEnv?: string | undefined;
         agent?: string | undefined;
         knownHostsPath?: string;
         insecureSkipHostKeyCheck?: boolean;
@@ -41,6 +42,9 @@ export interface SlurmConnectionOptions {
     | undefined;
 }
 
+/** Environment variable names whose values are credentials. */
+export const SECRET_ENV_NAME = /JWT|TOKEN|PASS|SECRET|CREDENTIAL|(^|_)KEY($|_)/i;
+
 /**
  * Builds a `SlurmClient` from plain options.
  * @throws {UnsupportedOperationError} when the section the transport needs (`ssh`, `rest`) is missing
@@ -54,6 +58,8 @@ export function clientFromConfig(
 ): SlurmClient {
   const redactor = new Redactor();
   const env = options.env ?? {};
+  // slurm.env may carry credentials (SLURM_JWT, …): keep them out of every message.
+  for (const [name, value] of Object.entries(env)) if (SECRET_ENV_NAME.test(name)) redactor.add(value);
   const limit = options.outputLimitBytes === undefined ? {} : { outputLimitBytes: options.outputLimitBytes };
   const local = (): LocalTransport => new LocalTransport({ env, ...limit });
   const ssh = (): SshTransport => {
@@ -64,9 +70,10 @@ export function clientFromConfig(
       );
     }
     const s = options.ssh;
-    const o: SshTransportOptions = { host: s.host, username: s.username, env, ...limit };
+    const o: SshTransportOptions = { host: s.host, username: s.username, env, ...limit, redactor };
     if (s.port !== undefined) o.port = s.port;
     if (s.privateKeyPath !== undefined) o.privateKeyPath = s.privateKeyPath;
+    if (s.passphraseEnv !== undefined) o.passphraseEnv = s.passphraseEnv;
     if (s.agent !== undefined) o.agent = s.agent;
     if (s.knownHostsPath !== undefined) o.knownHostsPath = s.knownHostsPath;
     if (s.insecureSkipHostKeyCheck !== undefined) o.insecureSkipHostKeyCheck = s.insecureSkipHostKeyCheck;

@@ -4,7 +4,7 @@
  */
 export { SlurmClient, resolveSlurmClientConfig } from './client.js';
 export type { SlurmClientOptions, ResolvedSlurmClientConfig } from './client.js';
-export { clientFromConfig } from './factory.js';
+export { clientFromConfig, SECRET_ENV_NAME } from './factory.js';
 export { diagnose } from './diagnose.js';
 export type { DiagnosticCheck } from './diagnose.js';
 export type { SlurmConnectionOptions } from './factory.js';
@@ -51,14 +51,21 @@ export type { SlurmLogger } from './middleware.js';
 export { Redactor } from './redact.js';
 export { LocalTransport } from './transports/local.js';
 export type { LocalTransportOptions } from './transports/local.js';
-export { SshTransport } from './transports/ssh.js';
+export { INSECURE_HOST_KEY_WARNING, privateKeyProblem, SshTransport } from './transports/ssh.js';
 export type { SshTransportOptions } from './transports/ssh.js';
-export { RestTransport } from './transports/rest.js';
+export { RestTransport, tokenFormatProblem } from './transports/rest.js';
 export type { RestTransportOptions } from './transports/rest.js';
 export { FakeTransport, cliMatch, httpMatch } from './transports/fake.js';
 export type { FakeReply } from './transports/fake.js';
-export { quoteForPosixShell, remoteCommandLine } from './transports/quote.js';
-export { parseKnownHosts, checkHostKey, fingerprint, knownHostsName } from './transports/known-hosts.js';
+export { quoteForPosixShell, remoteInvocation, type RemoteInvocation } from './transports/quote.js';
+export {
+  parseKnownHosts,
+  checkHostKey,
+  fingerprint,
+  hostFieldMatches,
+  knownHostsName,
+  type KnownHostEntry,
+} from './transports/known-hosts.js';
 export type { RestMapping } from './rest/mapping.js';
 export { REST_MAPPINGS, SUPPORTED_REST_VERSIONS, versionsInOpenApi } from './rest/versions.js';
 export { parseSacct, SACCT_FIELDS, SACCT_DELIMITER } from './parse/sacct.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EPOCH_S } from './models.js';
 
 /**
  * Input schemas of the commands. Strings that reach Slurm may hold anything printable (names and
@@ -19,10 +20,26 @@ export const SlurmName = z
   .min(1)
   .max(256)
   .refine(oneLine, 'must be one line without NUL')
-  .refine((s) => !s.includes(','), 'must not contain "," (Slurm separates lists with it)');
+  .refine((s) => !s.includes(','), 'must not contain "," (Slurm separates lists with it)')
+  .refine(
+    (s) => !s.startsWith('-'),
+    'must not start with "-" (Slurm reads a leading "-" as "all but": Users=-root means everyone except root)',
+  );
 
-/** A Slurm time given to the SDK: epoch seconds. */
-const EpochS = z.number().int().nonnegative();
+/** A Slurm time given to the SDK: epoch seconds, up to the last second ISO 8601 can write. */
+const EpochS = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(MAX_EPOCH_S, `epoch seconds up to ${MAX_EPOCH_S} (9999-12-31T23:59:59Z)`);
+
+/** A Slurm feature expression (`a100&ib`): one word, and not a negation Slurm would misread. */
+const FeatureExpression = z
+  .string()
+  .min(1)
+  .refine(oneLine, 'must be one line without NUL')
+  .refine((s) => !/[ ,=]/.test(s), 'no spaces, "," or "="')
+  .refine((s) => !s.startsWith('-'), 'must not start with "-"');
 
 export const JobHistoryInputSchema = z.strictObject({
   /** Jobs running or ended at or after this instant. */
@@ -103,12 +120,7 @@ export const CreateReservationInputSchema = z
     nodeCount: z.number().int().positive().optional(),
     partition: SlurmName.optional(),
     /** Slurm feature expression, e.g. `a100&ib`. */
-    features: z
-      .string()
-      .min(1)
-      .refine(oneLine)
-      .refine((s) => !/[ ,=]/.test(s), 'no spaces, "," or "="')
-      .optional(),
+    features: FeatureExpression.optional(),
     flags: z.array(ReservationFlag).optional(),
     tres: ReservationTres.optional(),
     ...reservationWho,
@@ -136,12 +148,7 @@ export const UpdateReservationInputSchema = z
     /** The full new node list (22.05 has no Nodes+=/Nodes-=). */
     nodes: z.array(SlurmName).min(1).optional(),
     nodeCount: z.number().int().positive().optional(),
-    features: z
-      .string()
-      .min(1)
-      .refine(oneLine)
-      .refine((s) => !/[ ,=]/.test(s), 'no spaces, "," or "="')
-      .optional(),
+    features: FeatureExpression.optional(),
     flagsAdd: z.array(ReservationFlag).optional(),
     flagsRemove: z.array(ReservationFlag).optional(),
     tres: ReservationTres.optional(),
@@ -168,7 +175,10 @@ const Feature = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'a feature name (letters, digits, _ . : -)');
+  .regex(
+    /^[A-Za-z0-9_.:][A-Za-z0-9_.:-]*$/,
+    'a feature name (letters, digits, _ . : -, not starting with -)',
+  );
 export const SetNodeFeaturesInputSchema = z.strictObject({
   nodes: z.array(SlurmName).min(1),
   /** Must be a subset of the available features. */

@@ -6,8 +6,14 @@ import { z } from 'zod';
  * report a value (e.g. a pending job has no start time), never "zero".
  */
 
+/**
+ * The last second that ISO 8601 (and so `sacct --starttime`) can write: 9999-12-31T23:59:59Z. A
+ * larger "epoch" is no time at all; inputs and outputs beyond it are refused by name.
+ */
+export const MAX_EPOCH_S = 253_402_300_799;
+
 const count = z.number().int().nonnegative();
-const epochS = z.number().int().nonnegative().nullable();
+const epochS = z.number().int().nonnegative().max(MAX_EPOCH_S).nullable();
 
 /** Trackable resources (TRES) of a job, reservation or node, with GPUs broken out by type. */
 export const TresSchema = z.object({

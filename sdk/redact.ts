@@ -4,16 +4,40 @@
  */
 export class Redactor {
   readonly #secrets = new Set<string>();
+  readonly #linked: Redactor[] = [];
 
-  /** Registers a secret; short strings are ignored because replacing them would mangle ordinary text. */
+  /**
+   * Also redacts every secret `other` knows, now and later: a client links the redactors of the
+   * transports it was given, so a token a transport reads is redacted from the client's errors too.
+   */
+  link(other: Redactor): void {
+    if (other !== this && !this.#linked.includes(other)) this.#linked.push(other);
+  }
+
+  #collect(into: Set<string>, visited: Set<Redactor>): void {
+    if (visited.has(this)) return;
+    visited.add(this);
+    for (const s of this.#secrets) into.add(s);
+    for (const r of this.#linked) r.#collect(into, visited);
+  }
+
+  /**
+   * Registers a secret, however short: a short token is still a token, and a message mangled by a
+   * redacted `abc` is a far smaller harm than a leaked one.
+   */
   add(secret: string | undefined): void {
-    if (secret !== undefined && secret.trim().length >= 8) this.#secrets.add(secret.trim());
+    if (secret === undefined) return;
+    for (const s of [secret, secret.trim()]) if (s !== '') this.#secrets.add(s);
   }
 
   /** Replaces every registered secret, and anything shaped like a JWT, with `[REDACTED]`. */
   redact(text: string): string {
     let out = text;
-    for (const s of this.#secrets) out = out.split(s).join('[REDACTED]');
+    // Longest first, so a secret that contains another is replaced whole.
+    const all = new Set<string>();
+    this.#collect(all, new Set());
+    const secrets = [...all].sort((a, b) => b.length - a.length);
+    for (const s of secrets) out = out.split(s).join('[REDACTED]');
     return out.replace(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[REDACTED]');
   }
 

@@ -1,3 +1,5 @@
+import type { Redactor } from './redact.js';
+
 /**
  * What travels between a command and a transport. A command turns its input into a `WireRequest`
  * (a Slurm program with an argument array, or an HTTP request to slurmrestd); a transport carries it
@@ -23,6 +25,8 @@ export interface CliRequest {
   readonly env?: Readonly<Record<string, string>>;
   /** True when the call changes cluster state (dry-run middleware stops it). */
   readonly mutates: boolean;
+  /** What the program reads on stdin; it sees end of input after it (and at once when absent). */
+  readonly stdin?: string;
 }
 
 export interface CliResponse {
@@ -77,6 +81,10 @@ export interface Transport<P extends 'cli' | 'http' = 'cli' | 'http'> {
     request: P extends 'cli' ? CliRequest : HttpRequest,
     context: SendContext,
   ): Promise<P extends 'cli' ? CliResponse : HttpResponse>;
+  /** Secrets the transport reads (tokens, passphrases); the client redacts them from everything it reports. */
+  readonly redactor?: Redactor;
+  /** Warnings about the transport's configuration (e.g. host key checking off), for the user to see. */
+  readonly warnings?: readonly string[];
   /** Releases connections (ssh sessions, HTTP pools). Safe to call more than once. */
   close?(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { MalformedOutputError } from '../errors.js';
-import { TresSchema, type JobId, type JobRecord, type Tres } from '../models.js';
+import { MAX_EPOCH_S, TresSchema, type JobId, type JobRecord, type Tres } from '../models.js';
 import { emptyTres, parseCount, parseLimitMinutes, parseRssBytes, parseTresString } from './values.js';
 
 /**
@@ -203,7 +203,7 @@ function epochAt(field: string, text: string, a: number, b: number, record: () =
   if (c >= CODE_0 && c <= CODE_9) {
     const v = countAt(text, a, b);
     if (v === 0 && b - a === 1) return null;
-    if (v >= 0) return v;
+    if (v >= 0 && v <= MAX_EPOCH_S) return v;
   } else {
     const word = text.slice(a, b);
     if (word === 'Unknown' || word === 'None' || word === 'N/A') return null;

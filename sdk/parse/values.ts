@@ -1,5 +1,5 @@
 import { MalformedOutputError } from '../errors.js';
-import type { Tres } from '../models.js';
+import { MAX_EPOCH_S, type Tres } from '../models.js';
 
 /**
  * Small, allocation-light converters for Slurm's text values. They return `undefined` for a value
@@ -23,7 +23,8 @@ export function parseCount(text: string): number | undefined {
 /** Epoch seconds (SLURM_TIME_FORMAT=%s) or one of Slurm's "no time" words → null. */
 export function parseEpoch(text: string): number | null | undefined {
   if (text === '' || text === 'Unknown' || text === 'None' || text === 'N/A' || text === '0') return null;
-  return parseCount(text);
+  const epoch = parseCount(text);
+  return epoch === undefined || epoch > MAX_EPOCH_S ? undefined : epoch;
 }
 
 /** `[DD-][HH:]MM:SS[.fff]` (sacct Elapsed/TotalCPU) → seconds, rounded to ms. */

@@ -10,6 +10,7 @@ import type {
   Reservation,
   Tres,
 } from '../models.js';
+import { MAX_EPOCH_S } from '../models.js';
 import { powerOf } from '../parse/scontrol.js';
 import {
   addTres,
@@ -29,6 +30,8 @@ import {
 
 const int = z.number().int();
 const optInt = int.nullable().optional();
+/** A time: epoch seconds, bounded so that it stays a date (9e15 is no time Slurm could mean). */
+const optEpoch = int.max(MAX_EPOCH_S, `epoch seconds up to ${MAX_EPOCH_S} (year 9999)`).nullable().optional();
 const optStr = z.string().nullable().optional();
 
 const TresItem = z.looseObject({
@@ -61,10 +64,10 @@ const DbJob = z.looseObject({
   }),
   time: z.looseObject({
     elapsed: int,
-    eligible: optInt,
-    end: optInt,
-    start: optInt,
-    submission: optInt,
+    eligible: optEpoch,
+    end: optEpoch,
+    start: optEpoch,
+    submission: optEpoch,
     limit: optInt,
   }),
   reservation: z.looseObject({ id: optInt, name: z.union([z.string(), int]).nullable().optional() }),
@@ -83,8 +86,8 @@ const JobInfo = z.looseObject({
   job_state: z.string(),
   state_reason: optStr,
   priority: optInt,
-  submit_time: optInt,
-  start_time: optInt,
+  submit_time: optEpoch,
+  start_time: optEpoch,
   time_limit: optInt,
   tres_req_str: optStr,
   nodes: optStr,
@@ -127,8 +130,8 @@ export const PartitionsResponse = z.looseObject({ partitions: z.array(PartitionI
 
 const ReservationInfo = z.looseObject({
   name: z.string(),
-  start_time: optInt,
-  end_time: optInt,
+  start_time: optEpoch,
+  end_time: optEpoch,
   node_list: optStr,
   node_count: optInt,
   core_count: optInt,

@@ -7,6 +7,8 @@ import { createHash, createHmac } from 'node:crypto';
  */
 
 export interface KnownHostEntry {
+  /** 1-based line number in the file, as `ssh-keygen -F` reports it. */
+  readonly line: number;
   readonly marker: 'revoked' | 'cert-authority' | undefined;
   readonly hosts: string;
   readonly keyType: string;
@@ -16,7 +18,8 @@ export interface KnownHostEntry {
 
 export function parseKnownHosts(text: string): KnownHostEntry[] {
   const out: KnownHostEntry[] = [];
-  for (const raw of text.split('\n')) {
+  const lines = text.split('\n');
+  for (const [index, raw] of lines.entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const parts = line.split(/\s+/);
@@ -26,7 +29,7 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     if (marker !== undefined) parts.shift();
     const [hosts, keyType, keyBase64] = parts;
     if (hosts === undefined || keyType === undefined || keyBase64 === undefined) continue;
-    out.push({ marker, hosts, keyType, keyBase64 });
+    out.push({ line: index + 1, marker, hosts, keyType, keyBase64 });
   }
   return out;
 }
@@ -49,7 +52,8 @@ function globMatch(pattern: string, text: string): boolean {
 
 /** Whether one entry's host field names this host. */
 export function hostFieldMatches(field: string, host: string, port: number): boolean {
-  const name = knownHostsName(host, port);
+  // ssh lowercases the host name before it looks it up, and `ssh-keygen -H` hashes lowercased names.
+  const name = knownHostsName(host.toLowerCase(), port);
   if (field.startsWith('|1|')) {
     const [, , salt, hash] = field.split('|');
     if (salt === undefined || hash === undefined) return false;

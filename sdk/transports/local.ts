@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { CommandFailedError, MalformedOutputError, SlurmError } from '../errors.js';
+import { stat } from 'node:fs/promises';
+import { CommandFailedError, MalformedOutputError, SlurmConfigError, SlurmError } from '../errors.js';
 import type { CliRequest, CliResponse, CliTransport, SendContext } from '../wire.js';
 
 /** Options of the local transport. */
@@ -41,12 +42,13 @@ export class LocalTransport implements CliTransport {
     this.#options = resolveLocalTransportOptions(options);
   }
 
-  send(request: CliRequest, context: SendContext): Promise<CliResponse> {
+  async send(request: CliRequest, context: SendContext): Promise<CliResponse> {
     const file =
       this.#options.binDir === undefined ? request.program : `${this.#options.binDir}/${request.program}`;
     const env = { ...process.env, ...this.#options.env, ...(request.env ?? {}) };
+    await checkSlurmConf(env['SLURM_CONF'], request, context);
     return new Promise((resolve, reject) => {
-      execFile(
+      const child = execFile(
         file,
         [...request.args],
         {
@@ -97,6 +99,30 @@ export class LocalTransport implements CliTransport {
           }
         },
       );
+      // Without this a program that reads stdin would wait for input until the timeout.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(request.stdin ?? '');
     });
+  }
+}
+
+/**
+ * Slurm's tools wait up to 60 s for a missing slurm.conf to appear (for late network mounts) before
+ * they fail, longer than a call's timeout: a SLURM_CONF that names no file is reported at once.
+ */
+async function checkSlurmConf(
+  path: string | undefined,
+  request: CliRequest,
+  context: SendContext,
+): Promise<void> {
+  if (path === undefined || path === '') return;
+  try {
+    await stat(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? 'error';
+    throw new SlurmConfigError(
+      { program: request.program, stderrTail: `SLURM_CONF=${path} cannot be read (${code})` },
+      { transport: 'local', operation: context.operation, cause },
+    );
   }
 }

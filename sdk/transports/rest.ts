@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Client } from 'undici';
-import { AuthRefusedError, HostUnreachableError, MalformedOutputError, SlurmError } from '../errors.js';
+import {
+  AuthRefusedError,
+  CredentialFormatError,
+  HostUnreachableError,
+  MalformedOutputError,
+  SlurmError,
+} from '../errors.js';
 import { Redactor } from '../redact.js';
 import type { HttpRequest, HttpResponse, HttpTransport, SendContext } from '../wire.js';
 
@@ -56,6 +62,10 @@ export function resolveRestTransportOptions(o: RestTransportOptions): ResolvedRe
 export class RestTransport implements HttpTransport {
   readonly name = 'rest';
   readonly protocol = 'http' as const;
+  /** The secrets this transport reads (token, passphrase) are registered here. */
+  get redactor(): Redactor {
+    return this.#o.redactor;
+  }
   readonly #o: ResolvedRestTransportOptions;
   readonly #client: Client;
 
@@ -179,8 +189,31 @@ export class RestTransport implements HttpTransport {
     }
     if (token.startsWith('SLURM_JWT=')) token = token.slice('SLURM_JWT='.length);
     this.#o.redactor.add(token);
+    const problem = tokenFormatProblem(token);
+    if (problem !== undefined) {
+      throw new CredentialFormatError(
+        {
+          credential: 'JWT',
+          source: this.#o.tokenFile === undefined ? `$${this.#o.tokenEnv}` : `file ${this.#o.tokenFile}`,
+          problem,
+        },
+        errorOptions,
+      );
+    }
     return token;
   }
+}
+
+/**
+ * What is wrong with a token's form, if anything. A JWT is printable ASCII without spaces; anything
+ * else could not travel in an HTTP header (undici refuses CR/LF there, which would otherwise surface
+ * as a connection failure) and no slurmrestd would accept it.
+ */
+export function tokenFormatProblem(token: string): string | undefined {
+  if (/[\r\n]/.test(token)) return 'contains a line break (CR or LF) inside it';
+  if (/[\s]/.test(token)) return 'contains spaces or tabs inside it';
+  if (/[^\x21-\x7e]/.test(token)) return 'contains control or non-ASCII characters';
+  return undefined;
 }
 
 function isBareUnspecifiedError(body: string): boolean {

@@ -8,11 +8,14 @@ import {
   MalformedOutputError,
   SlurmError,
   SlurmTimeoutError,
+  SshKeyError,
+  type SshKeyProblem,
 } from '../errors.js';
+import { Redactor } from '../redact.js';
 import { silentLogger, type SlurmLogger } from '../middleware.js';
 import type { CliRequest, CliResponse, CliTransport, SendContext } from '../wire.js';
 import { checkHostKey, fingerprint, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
-import { remoteCommandLine } from './quote.js';
+import { remoteInvocation } from './quote.js';
 
 /** Options of the ssh transport. */
 export interface SshTransportOptions {
@@ -21,6 +24,8 @@ export interface SshTransportOptions {
   username: string;
   /** Private key file; omit to authenticate through the ssh agent. */
   privateKeyPath?: string;
+  /** Environment variable holding the private key's passphrase, read at connect time. */
+  passphraseEnv?: string;
   /** ssh-agent socket; default $SSH_AUTH_SOCK. */
   agent?: string;
   /** known_hosts file the server's key is checked against. Default ~/.ssh/known_hosts. */
@@ -34,6 +39,8 @@ export interface SshTransportOptions {
   /** TCP connect + handshake timeout. Default 10 s. */
   connectTimeoutMs?: number;
   logger?: SlurmLogger;
+  /** Shared redactor: the passphrase and env values are registered with it. */
+  redactor?: Redactor;
 }
 
 export interface ResolvedSshTransportOptions {
@@ -41,6 +48,7 @@ export interface ResolvedSshTransportOptions {
   port: number;
   username: string;
   privateKeyPath: string | undefined;
+  passphraseEnv: string | undefined;
   agent: string | undefined;
   knownHostsPath: string;
   insecureSkipHostKeyCheck: boolean;
@@ -48,6 +56,7 @@ export interface ResolvedSshTransportOptions {
   outputLimitBytes: number;
   connectTimeoutMs: number;
   logger: SlurmLogger;
+  redactor: Redactor;
 }
 
 function expandHome(path: string): string {
@@ -60,6 +69,7 @@ export function resolveSshTransportOptions(o: SshTransportOptions): ResolvedSshT
     port: o.port ?? 22,
     username: o.username,
     privateKeyPath: o.privateKeyPath === undefined ? undefined : expandHome(o.privateKeyPath),
+    passphraseEnv: o.passphraseEnv,
     agent: o.agent ?? process.env['SSH_AUTH_SOCK'],
     knownHostsPath: expandHome(o.knownHostsPath ?? '~/.ssh/known_hosts'),
     insecureSkipHostKeyCheck: o.insecureSkipHostKeyCheck ?? false,
@@ -67,6 +77,7 @@ export function resolveSshTransportOptions(o: SshTransportOptions): ResolvedSshT
     outputLimitBytes: o.outputLimitBytes ?? 256 * 1024 * 1024,
     connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
     logger: o.logger ?? silentLogger,
+    redactor: o.redactor ?? new Redactor(),
   };
 }
 
@@ -80,33 +91,45 @@ const UNREACHABLE_CODES = new Set([
   'ECONNRESET',
 ]);
 
+/** The warning an ssh transport without host key checking gives, once, when it is made. */
+export const INSECURE_HOST_KEY_WARNING =
+  'INSECURE: ssh host key checking is OFF (insecureSkipHostKeyCheck); anyone on the path can impersonate this host. Use only for throwaway test hosts.';
+
 /**
  * Runs Slurm programs on a remote host over ssh (node-ssh). The server's host key is checked against
- * known_hosts before anything is sent; every word of the command, environment included, is quoted
- * for the remote POSIX shell. One connection is opened lazily and reused; `close()` ends it.
+ * known_hosts before anything is sent. The remote command line holds no data: environment and
+ * arguments travel on stdin as POSIX shell text read by `/bin/sh` (see `remoteInvocation`), so they
+ * are not visible in `ps` there and mean the same whatever the user's login shell (bash, tcsh…).
+ * One connection is opened lazily and reused; `close()` ends it.
  */
 export class SshTransport implements CliTransport {
   readonly name = 'ssh';
   readonly protocol = 'cli' as const;
+  /** The secrets this transport reads (token, passphrase) are registered here. */
+  get redactor(): Redactor {
+    return this.#o.redactor;
+  }
+  /** Warnings about how this transport is configured, for the application to show its user. */
+  readonly warnings: readonly string[];
   readonly #o: ResolvedSshTransportOptions;
   #connecting: Promise<NodeSSH> | undefined;
 
   constructor(options: SshTransportOptions) {
     this.#o = resolveSshTransportOptions(options);
-    if (this.#o.insecureSkipHostKeyCheck) {
-      this.#o.logger.warn(
-        { host: this.#o.host, port: this.#o.port },
-        'INSECURE: ssh host key checking is OFF (insecureSkipHostKeyCheck); anyone on the path can impersonate this host. Use only for throwaway test hosts.',
-      );
+    this.warnings = this.#o.insecureSkipHostKeyCheck ? [INSECURE_HOST_KEY_WARNING] : [];
+    for (const warning of this.warnings) {
+      this.#o.logger.warn({ host: this.#o.host, port: this.#o.port }, warning);
     }
   }
 
   async send(request: CliRequest, context: SendContext): Promise<CliResponse> {
     const ssh = await this.#connection(context);
-    const command = remoteCommandLine(request.program, request.args, {
-      ...this.#o.env,
-      ...(request.env ?? {}),
-    });
+    const invocation = remoteInvocation(
+      request.program,
+      request.args,
+      { ...this.#o.env, ...(request.env ?? {}) },
+      request.stdin ?? '',
+    );
     const limit = this.#o.outputLimitBytes;
     let received = 0;
     let channel: { close(): void } | undefined;
@@ -114,7 +137,8 @@ export class SshTransport implements CliTransport {
     const onAbort = (): void => channel?.close();
     context.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await ssh.execCommand(command, {
+      const result = await ssh.execCommand(invocation.commandLine, {
+        stdin: invocation.stdin,
         noTrim: true,
         onChannel: (c) => {
           channel = c;
@@ -199,16 +223,14 @@ export class SshTransport implements CliTransport {
       try {
         privateKey = await readFile(o.privateKeyPath, 'utf8');
       } catch (cause) {
-        throw new AuthRefusedError(
-          'ssh publickey',
-          `cannot read the private key file ${o.privateKeyPath}: check the path and its permissions`,
-          {
-            ...errorOptions,
-            cause,
-          },
+        throw new SshKeyError(
+          { keyPath: o.privateKeyPath, problem: 'unreadable' },
+          { ...errorOptions, cause },
         );
       }
     }
+    const passphrase = o.passphraseEnv === undefined ? undefined : process.env[o.passphraseEnv];
+    o.redactor.add(passphrase);
     const config: Parameters<NodeSSH['connect']>[0] = {
       host: o.host,
       port: o.port,
@@ -222,8 +244,10 @@ export class SshTransport implements CliTransport {
         return false;
       },
     };
-    if (privateKey !== undefined) config.privateKey = privateKey;
-    else if (o.agent !== undefined) config.agent = o.agent;
+    if (privateKey !== undefined) {
+      config.privateKey = privateKey;
+      if (passphrase !== undefined) config.passphrase = passphrase;
+    } else if (o.agent !== undefined) config.agent = o.agent;
     else {
       throw new AuthRefusedError(
         'ssh',
@@ -239,6 +263,10 @@ export class SshTransport implements CliTransport {
     } catch (cause) {
       ssh.dispose();
       if (context.signal.aborted) throw abortReason(context);
+      const keyProblem = privateKeyProblem(cause, passphrase !== undefined);
+      if (keyProblem !== undefined && o.privateKeyPath !== undefined) {
+        throw new SshKeyError({ keyPath: o.privateKeyPath, problem: keyProblem }, { ...errorOptions, cause });
+      }
       if (hostKeyProblem !== undefined) {
         throw new HostKeyError(
           {
@@ -284,6 +312,18 @@ export class SshTransport implements CliTransport {
       return '';
     }
   }
+}
+
+/**
+ * Whether a connect failure is ssh2 refusing the private key before any connection was made. ssh2
+ * says so only in its message ("Cannot parse privateKey: …"), so this is the one place that reads it.
+ */
+export function privateKeyProblem(error: unknown, passphraseGiven: boolean): SshKeyProblem | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (!/privateKey/.test(message)) return undefined;
+  if (/no passphrase given/i.test(message)) return 'passphrase-needed';
+  if (passphraseGiven && /passphrase|integrity|decrypt/i.test(message)) return 'bad-passphrase';
+  return 'unparseable';
 }
 
 function abortReason(context: SendContext): Error {

@@ -1,3 +1,4 @@
+import { clientFromConfig, type SlurmClient } from '../../sdk/index.js';
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
@@ -21,6 +22,16 @@ export class UsageError extends Error {
 /** Loads the config named by `--config` (or $SLURMCAST_CONFIG); defaults when neither is given. */
 export function configFor(args: GlobalArgs): Promise<Config> {
   return loadConfig(args.config ?? process.env['SLURMCAST_CONFIG']);
+}
+
+/**
+ * The Slurm client for a command. Warnings about how it connects (ssh host key checking off) go to
+ * stderr once, here, so that no command can build a client and leave its user uninformed.
+ */
+export function slurmClientFor(config: Config): SlurmClient {
+  const client = clientFromConfig(config.slurm);
+  for (const warning of client.warnings) process.stderr.write(`slurmcast: warning: ${warning}\n`);
+  return client;
 }
 
 /** Prints a result: JSON for machines, or the human rendering. */

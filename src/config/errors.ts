@@ -9,12 +9,20 @@ export class ConfigError extends SlurmcastError {
   readonly path: string | undefined;
   /** One entry per problem: the dotted key and what was expected there. */
   readonly issues: readonly { key: string; message: string }[];
+  /** Where in the file a syntax error is (1-based), when the file could not be parsed. */
+  readonly position: { line: number; column: number } | undefined;
   constructor(
     message: string,
-    details: { path?: string; issues?: readonly { key: string; message: string }[]; cause?: unknown },
+    details: {
+      path?: string;
+      issues?: readonly { key: string; message: string }[];
+      position?: { line: number; column: number };
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: details.cause });
     this.path = details.path;
     this.issues = details.issues ?? [];
+    this.position = details.position;
   }
 }

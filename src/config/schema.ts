@@ -14,6 +14,13 @@ const SshSchema = z
     port: z.number().int().min(1).max(65535).default(22),
     username: z.string().min(1),
     privateKeyPath: z.string().optional().describe('Private key file; omit to use the ssh agent'),
+    passphraseEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional()
+      .describe(
+        'Environment variable holding the private key passphrase (never put the passphrase in the file)',
+      ),
     agent: z.string().optional().describe('ssh-agent socket; defaults to $SSH_AUTH_SOCK'),
     knownHostsPath: z.string().default('~/.ssh/known_hosts'),
     insecureSkipHostKeyCheck: z

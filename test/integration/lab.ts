@@ -39,6 +39,8 @@ export const LabSchema = z.object({
     username: z.string().min(1),
     privateKeyPath: absolutePath,
     knownHostsPath: absolutePath,
+    /** A user whose login shell is tcsh, reachable with the same key (labs from before it existed lack it). */
+    tcshUsername: z.string().min(1).optional(),
   }),
   influx: z.object({ host: z.string().min(1), port, database: z.string().min(1) }),
   mysql: z.object({ socket: absolutePath, port }),

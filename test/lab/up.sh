@@ -82,7 +82,7 @@ step "checking privileges and packages"
 [[ "$(id -u)" == "0" ]] || fail "run as root (the lab starts slurmd, sshd and MariaDB as root)"
 
 PACKAGES=(munge slurmctld slurmd slurm-client slurmdbd slurmrestd slurm-wlm-basic-plugins
-  mariadb-server influxdb openssh-server openssh-client curl perl util-linux iproute2 passwd)
+  mariadb-server influxdb openssh-server openssh-client curl perl util-linux iproute2 passwd tcsh)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
@@ -135,6 +135,16 @@ if ! id "$LAB_TEST_USER" >/dev/null 2>&1; then
   # Two labs starting at once may race here; the loser just finds the user.
   useradd --create-home --shell /bin/bash "$LAB_TEST_USER" 2>/dev/null || id "$LAB_TEST_USER" >/dev/null
 fi
+
+# A user whose login shell is tcsh: the ssh transport must carry every argument byte-exact even
+# when sshd hands the command to a shell that is not POSIX.
+LAB_TCSH_USER="${SLURMCAST_LAB_TCSH_USER:-labtcsh}"
+if ! id "$LAB_TCSH_USER" >/dev/null 2>&1; then
+  step "creating tcsh test user $LAB_TCSH_USER"
+  useradd --create-home --shell /usr/bin/tcsh "$LAB_TCSH_USER" 2>/dev/null || id "$LAB_TCSH_USER" >/dev/null
+fi
+# With UsePAM no, sshd refuses accounts whose password is locked ("!", useradd's default).
+usermod -p '*' "$LAB_TCSH_USER"
 
 export SLURMCAST_LAB_OWNER="$LAB_DIR"
 export SLURM_CONF="$LAB_DIR/slurm.conf"
@@ -373,6 +383,12 @@ ssh-keygen -q -t ed25519 -N '' -C "slurmcast-lab-host" -f "$LAB_DIR/ssh/ssh_host
 ssh-keygen -q -t ed25519 -N '' -C "slurmcast-lab-client" -f "$LAB_DIR/ssh/id_ed25519"
 cp -- "$LAB_DIR/ssh/id_ed25519.pub" "$LAB_DIR/ssh/authorized_keys"
 chmod 0600 "$LAB_DIR/ssh/authorized_keys"
+# sshd reads a user's authorized_keys as that user: the tcsh user's copy lives in a directory it owns.
+mkdir -p "$LAB_DIR/ssh-users/$LAB_TCSH_USER"
+cp -- "$LAB_DIR/ssh/id_ed25519.pub" "$LAB_DIR/ssh-users/$LAB_TCSH_USER/authorized_keys"
+chown -R "$LAB_TCSH_USER" "$LAB_DIR/ssh-users/$LAB_TCSH_USER"
+chmod 0700 "$LAB_DIR/ssh-users/$LAB_TCSH_USER"
+chmod 0600 "$LAB_DIR/ssh-users/$LAB_TCSH_USER/authorized_keys"
 read -r host_key_type host_key_b64 _ <"$LAB_DIR/ssh/ssh_host_ed25519_key.pub"
 printf '[127.0.0.1]:%s %s %s\n' "${PORT[SSH]}" "$host_key_type" "$host_key_b64" >"$LAB_DIR/known_hosts"
 cat >"$LAB_DIR/ssh/sshd_config" <<CONF
@@ -381,14 +397,14 @@ Port ${PORT[SSH]}
 ListenAddress 127.0.0.1
 HostKey $LAB_DIR/ssh/ssh_host_ed25519_key
 PidFile $LAB_DIR/run/sshd.pid
-AuthorizedKeysFile $LAB_DIR/ssh/authorized_keys
+AuthorizedKeysFile $LAB_DIR/ssh/authorized_keys $LAB_DIR/ssh-users/%u/authorized_keys
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
-AllowUsers root
+AllowUsers root $LAB_TCSH_USER
 X11Forwarding no
 PrintMotd no
 LogLevel INFO
@@ -514,6 +530,13 @@ ssh_ok() {
     -o ConnectTimeout=5 root@127.0.0.1 true
 }
 wait_for 20 "sshd to accept the lab key" ssh_ok
+ssh_tcsh_ok() {
+  ssh -n -p "${PORT[SSH]}" -i "$LAB_DIR/ssh/id_ed25519" \
+    -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
+    -o UserKnownHostsFile="$LAB_DIR/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+    -o ConnectTimeout=5 "$LAB_TCSH_USER@127.0.0.1" true
+}
+wait_for 10 "sshd to accept the lab key for the tcsh user $LAB_TCSH_USER" ssh_tcsh_ok
 
 step "checking influxd" "$LAB_DIR/log/influxd.log"
 influx_ping() {
@@ -542,8 +565,8 @@ LAB_JSON="$LAB_DIR/lab.json"
   printf '  "env": { "SLURM_CONF": %s },\n' "$(json_str "$LAB_DIR/slurm.conf")"
   printf '  "rest": { "socket": %s, "url": %s, "apiVersion": "v0.0.38", "user": "root", "tokenFile": %s },\n' \
     "$(json_str "$REST_SOCKET")" "$(json_str "http://127.0.0.1:${PORT[REST]}")" "$(json_str "$LAB_DIR/jwt.token")"
-  printf '  "ssh": { "host": "127.0.0.1", "port": %d, "username": "root", "privateKeyPath": %s, "knownHostsPath": %s },\n' \
-    "${PORT[SSH]}" "$(json_str "$LAB_DIR/ssh/id_ed25519")" "$(json_str "$LAB_DIR/known_hosts")"
+  printf '  "ssh": { "host": "127.0.0.1", "port": %d, "username": "root", "privateKeyPath": %s, "knownHostsPath": %s, "tcshUsername": %s },\n' \
+    "${PORT[SSH]}" "$(json_str "$LAB_DIR/ssh/id_ed25519")" "$(json_str "$LAB_DIR/known_hosts")" "$(json_str "$LAB_TCSH_USER")"
   printf '  "influx": { "host": "127.0.0.1", "port": %d, "database": "slurmcast_test" },\n' "${PORT[INFLUX]}"
   printf '  "mysql": { "socket": %s, "port": %d },\n' "$(json_str "$LAB_DIR/mysql/mysqld.sock")" "${PORT[MYSQL]}"
   printf '  "slurm": { "slurmctldPort": %d, "slurmdbdPort": %d, "testUser": %s, "accounts": ["research", "physics"] },\n' \

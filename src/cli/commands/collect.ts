@@ -1,11 +1,18 @@
 import type { Argv, CommandModule } from 'yargs';
-import { clientFromConfig } from '../../../sdk/index.js';
 import { collect, slurmClusterReader, type CollectResult } from '../../collect/collector.js';
 import { numberOption, resolveCollectParams } from '../../config/params.js';
 import { systemClock } from '../../shared/clock.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
 import { createStore } from '../../store/create.js';
-import { configFor, ExitCode, loggerFor, output, table, type GlobalArgs } from '../context.js';
+import {
+  configFor,
+  ExitCode,
+  loggerFor,
+  output,
+  slurmClientFor,
+  table,
+  type GlobalArgs,
+} from '../context.js';
 
 interface CollectArgs extends GlobalArgs {
   overlap: number;
@@ -33,7 +40,7 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
     const config = await configFor(args);
     const sinceS = args.since === undefined ? undefined : parseInstant(args.since, '--since');
     const logger = loggerFor(config);
-    const client = clientFromConfig(config.slurm);
+    const client = slurmClientFor(config);
     const store = await createStore(config.store);
     let result: CollectResult;
     try {

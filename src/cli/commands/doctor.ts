@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { clientFromConfig, diagnose, type DiagnosticCheck } from '../../../sdk/index.js';
-import { configFor, ExitCode, output, table, type GlobalArgs } from '../context.js';
+import { diagnose, type DiagnosticCheck } from '../../../sdk/index.js';
+import { configFor, ExitCode, output, slurmClientFor, table, type GlobalArgs } from '../context.js';
 
 /** `slurmcast doctor`: checks the configured Slurm transport end to end and says how to fix what fails. */
 export const doctorCommand: CommandModule<GlobalArgs, GlobalArgs> = {
@@ -9,7 +9,7 @@ export const doctorCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     'Check the configured Slurm connection end to end (reach, auth, host key, slurmctld, sacct, nodes, REST version)',
   handler: async (args) => {
     const config = await configFor(args);
-    const client = clientFromConfig(config.slurm);
+    const client = slurmClientFor(config);
     let checks: DiagnosticCheck[];
     try {
       checks = await diagnose(client, { nowEpochS: Math.floor(Date.now() / 1000) });

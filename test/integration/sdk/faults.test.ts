@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,12 +18,14 @@ import {
   SlurmClient,
   SlurmctldDownError,
   SlurmTimeoutError,
+  SshKeyError,
   SshTransport,
 } from '../../../sdk/index.js';
 import { loadLab } from '../lab.js';
 
 const lab = loadLab();
 const dir = mkdtempSync(join(tmpdir(), 'sdk-faults-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function freePort(): Promise<number> {
   const server = createNetServer();
@@ -86,6 +88,35 @@ describe('faults are typed errors that say what to check', () => {
     expect(JSON.stringify(rest) + String((rest as Error).message)).not.toContain(
       'not-a-valid-signature-at-all',
     );
+  });
+
+  it('a passphrase-protected key: SshKeyError without its passphrase, a working connection with it', async () => {
+    const key = join(dir, 'lab_key_with_passphrase');
+    writeFileSync(key, readFileSync(lab.ssh.privateKeyPath), { mode: 0o600 });
+    execFileSync('ssh-keygen', ['-q', '-p', '-N', 'lab-pass-phrase', '-f', key]);
+    const without = await failure(
+      new SlurmClient({ transport: new SshTransport({ ...lab.ssh, privateKeyPath: key }) }),
+    );
+    expect(without).toBeInstanceOf(SshKeyError);
+    expect(without).toMatchObject({ problem: 'passphrase-needed' });
+    process.env['SLURMCAST_TEST_LAB_PASSPHRASE'] = 'lab-pass-phrase';
+    try {
+      const client = new SlurmClient({
+        transport: new SshTransport({
+          ...lab.ssh,
+          env: lab.env,
+          privateKeyPath: key,
+          passphraseEnv: 'SLURMCAST_TEST_LAB_PASSPHRASE',
+        }),
+      });
+      try {
+        expect((await client.send(new Ping())).controllers[0]?.up).toBe(true);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      delete process.env['SLURMCAST_TEST_LAB_PASSPHRASE'];
+    }
   });
 
   it('unknown and changed ssh host keys, and the loud opt-out', async () => {

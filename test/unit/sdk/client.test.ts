@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -291,10 +291,13 @@ describe('secrets', () => {
       transport: new RestTransport({ url, user: 'alice', tokenFile: join(dir, 'jwt') }),
       logger,
     });
-    const error = (await client.send(new ListNodes()).then(
-      () => new Error('expected a failure'),
-      (e: unknown) => e,
-    )) as Error;
+    const error = (await client
+      .send(new ListNodes())
+      .then(
+        () => new Error('expected a failure'),
+        (e: unknown) => e,
+      )
+      .finally(() => rmSync(dir, { recursive: true, force: true }))) as Error;
     await client.close();
     expect(seen).toContain(token);
     expect(error).toMatchObject({ name: 'RestRequestError', status: 500 });
