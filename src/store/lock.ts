@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
+import { removeOnAbort } from '../shared/abort-cleanup.js';
 import { StoreBusyError } from './errors.js';
 
 /** How long to wait for another process's lock, and when a lock left by a dead process is stale. */
@@ -13,7 +14,8 @@ export interface LockOptions {
 
 /**
  * Runs `work` holding an exclusive lock named `name` in directory `dir` (a `<name>.lock` directory,
- * through proper-lockfile), so that two processes never do it at once.
+ * through proper-lockfile), so that two processes never do it at once. A command stopped by a signal
+ * while holding it has the lock directory removed by the CLI (see `removeOnAbort`).
  * @throws {StoreBusyError} when another process holds the lock for longer than `waitMs`.
  * @example await withLock('.slurmcast/spool', 'spool', () => replay());
  */
@@ -39,9 +41,12 @@ export async function withLock<T>(
       { target, cause },
     );
   }
+  // Registered only once it is ours: a lock another process holds must never be removed on our abort.
+  const released = removeOnAbort(`${target}.lock`);
   try {
     return await work();
   } finally {
     await release();
+    released();
   }
 }

@@ -1,0 +1,89 @@
+import { stderrTerminal, type TerminalInfo } from './worker-protocol.js';
+
+/**
+ * `SLURMCAST_PROGRESS=lines` prints progress as plain lines on stderr even when it is not a terminal
+ * (and with --json): for logs of long runs, and for tests that must know a computation has started.
+ */
+export const ProgressEnvVar = 'SLURMCAST_PROGRESS';
+
+/** How progress is shown: a line redrawn in place, one line per tenth of the work, or not at all. */
+export type ProgressMode = 'redraw' | 'lines' | 'off';
+
+/** Progress is for people at a terminal; scripts (a pipe, --json) get none unless asked for. */
+export function progressMode(json: boolean, terminal: TerminalInfo, env: NodeJS.ProcessEnv): ProgressMode {
+  if (env[ProgressEnvVar] === 'lines') return 'lines';
+  return json || !terminal.stderrIsTty ? 'off' : 'redraw';
+}
+
+/** One state of a long computation, as the computation reports it. */
+export interface ProgressState {
+  /** What is being done, e.g. `simulating predictive`. */
+  readonly label: string;
+  readonly done: number;
+  /** 0 when the total is not known (then no percentage is shown). */
+  readonly total: number;
+  /** Unit of `done` and `total`, e.g. `jobs`. */
+  readonly unit: string;
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** The fraction done, 0 to 1 (0 without a known total). */
+export function progressFraction(state: ProgressState): number {
+  return state.total > 0 ? Math.min(1, Math.max(0, state.done / state.total)) : 0;
+}
+
+/** The text of a progress line, e.g. `simulating predictive: 8,192 / 98,765 jobs (8%)`. */
+export function progressText(state: ProgressState): string {
+  if (state.total <= 0) return `${state.label}: ${count(state.done)} ${state.unit}`;
+  const percent = Math.floor(progressFraction(state) * 100);
+  return `${state.label}: ${count(state.done)} / ${count(state.total)} ${state.unit} (${percent}%)`;
+}
+
+/** Shows a computation's progress on stderr; `end` clears what was drawn. */
+export interface Progress {
+  update(state: ProgressState): void;
+  end(): void;
+}
+
+/**
+ * Progress on stderr for a command given `--json` or not: a line redrawn in place at a terminal,
+ * nothing otherwise (see `progressMode`). The computation calls `update` (through its `onProgress`
+ * option); drawing happens only when the text changes, so no clock is needed to throttle it.
+ */
+export function terminalProgress(
+  json: boolean,
+  options: { env?: NodeJS.ProcessEnv; terminal?: TerminalInfo; write?: (text: string) => void } = {},
+): Progress {
+  const terminal = options.terminal ?? stderrTerminal();
+  const mode = progressMode(json, terminal, options.env ?? process.env);
+  const write = options.write ?? ((text: string) => void process.stderr.write(text));
+  if (mode === 'off') return { update: () => undefined, end: () => undefined };
+  if (mode === 'lines') {
+    let last = '';
+    return {
+      update: (state) => {
+        // One line when a task starts and at each further tenth of it.
+        const key = `${state.label}|${Math.floor(progressFraction(state) * 10)}`;
+        if (key === last) return;
+        last = key;
+        write(`${progressText(state)}\n`);
+      },
+      end: () => undefined,
+    };
+  }
+  let shown = '';
+  return {
+    update: (state) => {
+      const text = progressText(state).slice(0, Math.max(1, terminal.columns - 1));
+      if (text === shown) return;
+      shown = text;
+      // Back to the line start, draw, clear whatever a longer earlier line left.
+      write(`\r${text}\x1b[K`);
+    },
+    end: () => {
+      if (shown !== '') write('\r\x1b[K');
+      shown = '';
+    },
+  };
+}
