@@ -1,5 +1,4 @@
 import type { Config } from '../config/schema.js';
-import { loadConfig } from '../config/load.js';
 
 /** Options every command accepts. */
 export interface GlobalArgs {
@@ -17,7 +16,9 @@ export class UsageError extends Error {
 }
 
 /** Loads the config named by `--config` (or $SLURMCAST_CONFIG); defaults when neither is given. */
-export function configFor(args: GlobalArgs): Promise<Config> {
+export async function configFor(args: GlobalArgs): Promise<Config> {
+  // Loaded when a command needs it, so that `--help` and usage errors start fast (zod, yaml).
+  const { loadConfig } = await import('../config/load.js');
   return loadConfig(args.config ?? process.env['SLURMCAST_CONFIG']);
 }
 

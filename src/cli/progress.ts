@@ -22,11 +22,30 @@ export interface ProgressState {
   readonly done: number;
   /** 0 when the total is not known (then no percentage is shown). */
   readonly total: number;
-  /** Unit of `done` and `total`, e.g. `jobs`. */
+  /** Unit of `done` and `total`, e.g. `jobs`; empty to show only the percentage. */
   readonly unit: string;
+  /** More about the state, shown after it, e.g. `12,345 jobs` while reading a file by bytes. */
+  readonly detail?: string;
 }
 
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** Whole numbers with thousands separators; small fractional amounts (MiB) keep one decimal. */
+const count = (n: number): string =>
+  n < 100 && !Number.isInteger(n) ? n.toFixed(1) : Math.round(n).toLocaleString('en-US');
+
+/** The state of reading a file, by (compressed) bytes, with the jobs read so far as detail. */
+export function bytesProgress(
+  label: string,
+  read: { readonly bytesRead: number; readonly totalBytes: number; readonly jobs: number },
+): ProgressState {
+  const mib = 2 ** 20;
+  return {
+    label,
+    done: read.bytesRead / mib,
+    total: read.totalBytes / mib,
+    unit: 'MiB',
+    detail: `${count(read.jobs)} jobs`,
+  };
+}
 
 /** The fraction done, 0 to 1 (0 without a known total). */
 export function progressFraction(state: ProgressState): number {
@@ -35,9 +54,11 @@ export function progressFraction(state: ProgressState): number {
 
 /** The text of a progress line, e.g. `simulating predictive: 8,192 / 98,765 jobs (8%)`. */
 export function progressText(state: ProgressState): string {
-  if (state.total <= 0) return `${state.label}: ${count(state.done)} ${state.unit}`;
+  const detail = state.detail === undefined ? '' : `, ${state.detail}`;
+  if (state.total <= 0) return `${state.label}: ${count(state.done)} ${state.unit}${detail}`;
   const percent = Math.floor(progressFraction(state) * 100);
-  return `${state.label}: ${count(state.done)} / ${count(state.total)} ${state.unit} (${percent}%)`;
+  if (state.unit === '') return `${state.label} (${percent}%)${detail}`;
+  return `${state.label}: ${count(state.done)} / ${count(state.total)} ${state.unit} (${percent}%)${detail}`;
 }
 
 /** Shows a computation's progress on stderr; `end` clears what was drawn. */
@@ -59,22 +80,24 @@ export function terminalProgress(
   const mode = progressMode(json, terminal, options.env ?? process.env);
   const write = options.write ?? ((text: string) => void process.stderr.write(text));
   if (mode === 'off') return { update: () => undefined, end: () => undefined };
-  if (mode === 'lines') {
-    let last = '';
-    return {
-      update: (state) => {
-        // One line when a task starts and at each further tenth of it.
-        const key = `${state.label}|${Math.floor(progressFraction(state) * 10)}`;
-        if (key === last) return;
-        last = key;
-        write(`${progressText(state)}\n`);
-      },
-      end: () => undefined,
-    };
-  }
+  // Computations call `update` often (each simulator tick): compare a cheap step first, format later.
+  const stepsPerTask = mode === 'lines' ? 10 : 1000;
+  let lastLabel: string | undefined;
+  let lastStep = -1;
   let shown = '';
   return {
     update: (state) => {
+      // Without a total, lines mode says only that the task started; a redrawn line shows every count.
+      const unknownTotalStep = mode === 'lines' ? 0 : Math.floor(state.done);
+      const step = state.total > 0 ? Math.floor(progressFraction(state) * stepsPerTask) : unknownTotalStep;
+      if (state.label === lastLabel && step === lastStep) return;
+      lastLabel = state.label;
+      lastStep = step;
+      if (mode === 'lines') {
+        // One line when a task starts and at each further tenth of it.
+        write(`${progressText(state)}\n`);
+        return;
+      }
       const text = progressText(state).slice(0, Math.max(1, terminal.columns - 1));
       if (text === shown) return;
       shown = text;

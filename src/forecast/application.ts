@@ -25,7 +25,14 @@ export interface PoolForecastRequest {
   models?: readonly ModelName[];
   seed?: number;
   lstm?: Omit<LstmOptions, 'seed'>;
+  /** Progress of the long parts: jobs read so far, then candidate models backtested. */
+  onProgress?: (progress: ForecastProgress) => void;
 }
+
+/** How far `forecastPoolDemand` is, as its `onProgress` option receives it. */
+export type ForecastProgress =
+  | { readonly stage: 'reading'; readonly jobs: number }
+  | { readonly stage: 'backtest'; readonly model: string; readonly done: number; readonly total: number };
 
 /** The `slurmcast forecast --json` document. */
 export interface PoolForecastReport {
@@ -95,11 +102,14 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
     endS: cutS,
     nowS: cutS,
   });
+  let read = 0;
   for await (const batch of request.jobs) {
     for (const job of batch) {
       const known = asKnownAt(job, cutS);
       if (known !== null) builder.add(known);
     }
+    read += batch.length;
+    request.onProgress?.({ stage: 'reading', jobs: read });
   }
   const pools = builder.pools();
   if (!pools.some((p) => p.pool === request.pool)) {
@@ -120,6 +130,9 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
       ...(request.models === undefined ? {} : { models: request.models }),
       ...(request.seed === undefined ? {} : { seed: request.seed }),
       ...(request.lstm === undefined ? {} : { lstm: request.lstm }),
+      ...(request.onProgress === undefined
+        ? {}
+        : { onProgress: (p) => request.onProgress?.({ stage: 'backtest', ...p }) }),
     },
   );
   return {

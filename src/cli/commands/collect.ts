@@ -1,8 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { clientFromConfig } from '../../../sdk/index.js';
-import { collect, slurmClusterReader, type CollectResult } from '../../collect/collector.js';
+import type { CollectResult } from '../../collect/collector.js';
 import { systemClock } from '../../shared/clock.js';
-import { createStore } from '../../store/create.js';
 import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
 
 interface CollectArgs extends GlobalArgs {
@@ -30,6 +28,10 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
     const sinceMs = args.since === undefined ? undefined : Date.parse(args.since);
     if (sinceMs !== undefined && Number.isNaN(sinceMs))
       throw new UsageError(`--since ${args.since ?? ''} is not an ISO 8601 date-time`);
+    // The Slurm client and the store load only when a collect runs, not for --help.
+    const { clientFromConfig } = await import('../../../sdk/index.js');
+    const { collect, slurmClusterReader } = await import('../../collect/collector.js');
+    const { createStore } = await import('../../store/create.js');
     const client = clientFromConfig(config.slurm);
     const store = await createStore(config.store);
     let result: CollectResult;

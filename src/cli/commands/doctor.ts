@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { clientFromConfig, diagnose, type DiagnosticCheck } from '../../../sdk/index.js';
+import type { DiagnosticCheck } from '../../../sdk/index.js';
 import { configFor, ExitCode, output, table, type GlobalArgs } from '../context.js';
 
 /** `slurmcast doctor`: checks the configured Slurm transport end to end and says how to fix what fails. */
@@ -9,6 +9,7 @@ export const doctorCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     'Check the configured Slurm connection end to end (reach, auth, host key, slurmctld, sacct, nodes, REST version)',
   handler: async (args) => {
     const config = await configFor(args);
+    const { clientFromConfig, diagnose } = await import('../../../sdk/index.js');
     const client = clientFromConfig(config.slurm);
     let checks: DiagnosticCheck[];
     try {

@@ -1,8 +1,7 @@
-import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
-import { importAlibabaGpu, importSwf, type ImportResult } from '../../collect/import-history.js';
-import { createStore, spoolStatus } from '../../store/create.js';
+import type { ImportResult } from '../../collect/import-history.js';
 import { configFor, ExitCode, output, table, UsageError, type GlobalArgs } from '../context.js';
+import { bytesProgress, terminalProgress } from '../progress.js';
 
 interface ImportArgs extends GlobalArgs {
   swf: string | undefined;
@@ -43,21 +42,17 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       }),
   handler: async (args) => {
     const config = await configFor(args);
+    // The readers and the store (better-sqlite3, influx) load only when an import runs.
+    const { importAlibabaGpu, importSwf } = await import('../../collect/import-history.js');
+    const { createStore, spoolStatus } = await import('../../store/create.js');
     const store = await createStore(config.store);
     let result: ImportResult;
-    const bar =
-      process.stderr.isTTY && !args.json
-        ? new cliProgress.SingleBar({ stream: process.stderr }, cliProgress.Presets.shades_classic)
-        : undefined;
+    const progress = terminalProgress(args.json);
     try {
       if (args.swf !== undefined) {
-        bar?.start(1, 0);
         result = await importSwf(store, args.swf, {
           strict: args.strict,
-          onProgress: (p) => {
-            bar?.setTotal(p.totalBytes);
-            bar?.update(p.bytesRead);
-          },
+          onProgress: (p) => progress.update(bytesProgress('importing', p)),
         });
       } else {
         result = await importAlibabaGpu(store, {
@@ -68,7 +63,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
         });
       }
     } finally {
-      bar?.stop();
+      progress.end();
       await store.close();
     }
     const spool = spoolStatus(store);

@@ -1,15 +1,13 @@
-import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import type { SwfProgress } from '../../collect/swf.js';
 import { parseStep } from '../../series/calendar.js';
 import { SeriesError } from '../../series/errors.js';
-import { seriesFromStore } from '../../series/from-store.js';
-import { seriesFromTrace } from '../../series/from-traces.js';
 import type { PoolInfo } from '../../series/build.js';
 import type { PoolSeries } from '../../series/types.js';
 import { configFor, output, table } from '../context.js';
 import { historySourceOptions, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
+import { bytesProgress, terminalProgress } from '../progress.js';
 
 interface SeriesArgs extends GlobalArgs {
   swf: string | undefined;
@@ -69,27 +67,6 @@ function fixed(value: number): string {
   return value.toFixed(value >= 100 ? 0 : 2);
 }
 
-function progressReporter(enabled: boolean): { onProgress?: (p: SwfProgress) => void; stop(): void } {
-  if (!enabled) return { stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    { format: 'reading {bar} {percentage}% | {jobs} jobs', stream: process.stderr, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    onProgress: (p) => {
-      if (!started) {
-        bar.start(p.totalBytes, 0, { jobs: 0 });
-        started = true;
-      }
-      bar.update(p.bytesRead, { jobs: p.jobs });
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
-
 async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
   const stepS = parseStep(args.step);
   const startS = isoSeconds('from', args.from);
@@ -101,6 +78,7 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
     ...(endS === undefined ? {} : { endS }),
   };
   if (args.store !== undefined) {
+    const { seriesFromStore } = await import('../../series/from-store.js');
     const config = await configFor(args);
     const store = await openStoreForReading(args.store, config);
     try {
@@ -115,7 +93,10 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
       await store.close();
     }
   }
-  const progress = progressReporter(process.stderr.isTTY === true && args.swf !== undefined);
+  const { seriesFromTrace } = await import('../../series/from-traces.js');
+  const progress = terminalProgress(args.json);
+  const onProgress =
+    args.swf === undefined ? undefined : (p: SwfProgress) => progress.update(bytesProgress('reading', p));
   try {
     const source =
       args.swf !== undefined
@@ -129,11 +110,11 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
     const result = await seriesFromTrace(source, {
       ...common,
       ...(args.tz === undefined ? {} : { timeZone: args.tz }),
-      ...(progress.onProgress === undefined ? {} : { onProgress: progress.onProgress }),
+      ...(onProgress === undefined ? {} : { onProgress }),
     });
     return { origin: result.source, ...result };
   } finally {
-    progress.stop();
+    progress.end();
   }
 }
 

@@ -19,9 +19,8 @@ export { seasonalWarmPoolPolicy, type SeasonalWarmPoolOptions } from './seasonal
 export { modelForecaster, profileForecaster, type QuantileForecaster } from './forecaster.js';
 export { newsvendorQuantile, quantileOf } from './quantile.js';
 
-/** Every policy name the CLI and the simulator accept. */
-export const PolicyNames = ['always-on', 'reactive', 'predictive', 'seasonal-warm-pool', 'oracle'] as const;
-export type PolicyName = (typeof PolicyNames)[number];
+export { PolicyNames, type PolicyName } from './names.js';
+import { PolicyNames } from './names.js';
 
 /** Options of {@link createPolicy}; only the ones the named policy uses are read. */
 export interface CreatePolicyOptions {
