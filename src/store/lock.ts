@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import * as fs from 'node:fs';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { removeOnAbort } from '../shared/abort-cleanup.js';
@@ -27,11 +27,12 @@ export async function withLock<T>(
 ): Promise<T> {
   const waitMs = options.waitMs ?? 30_000;
   const target = join(dir, name);
-  mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true });
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(target, {
       realpath: false,
+      fs: registeringFs(`${target}.lock`),
       stale: options.staleMs ?? 20_000,
       retries: { retries: Math.max(0, Math.ceil(waitMs / 250)), minTimeout: 250, maxTimeout: 250, factor: 1 },
     });
@@ -41,12 +42,40 @@ export async function withLock<T>(
       { target, cause },
     );
   }
-  // Registered only once it is ours: a lock another process holds must never be removed on our abort.
-  const released = removeOnAbort(`${target}.lock`);
   try {
     return await work();
   } finally {
     await release();
-    released();
   }
+}
+
+/**
+ * The file system proper-lockfile works through, with the lock directory registered for removal on
+ * abort (`removeOnAbort`) from the moment this process creates it to the moment it removes it, and
+ * not a moment outside: a lock that another process holds must never be removed by our abort. Both
+ * steps are synchronous so that no turn of the event loop separates the directory from its
+ * registration.
+ */
+function registeringFs(lockDir: string): typeof fs {
+  let unregister: (() => void) | undefined;
+  return {
+    ...fs,
+    mkdir: ((path: fs.PathLike, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      try {
+        fs.mkdirSync(path);
+      } catch (error) {
+        callback(error as NodeJS.ErrnoException);
+        return;
+      }
+      if (String(path) === lockDir) unregister = removeOnAbort(lockDir);
+      callback(null);
+    }) as typeof fs.mkdir,
+    rmdir: ((path: fs.PathLike, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      if (String(path) === lockDir) {
+        unregister?.();
+        unregister = undefined;
+      }
+      fs.rmdir(path, callback);
+    }) as typeof fs.rmdir,
+  };
 }
