@@ -1,9 +1,17 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../../src/store/sqlite.js';
-import { runCli, startCli } from './cli.js';
+import { runCli, startCli as startCliRun } from './cli.js';
 
 // Each command is started on work that takes far longer than the bound (minutes for the simulation,
 // tens of seconds for the forecast), stopped once its first progress line shows that it computes, and
@@ -11,6 +19,13 @@ import { runCli, startCli } from './cli.js';
 // stop latency itself is measured by test/bench/startup.bench.ts.
 const STOPPED_WITHIN_MS = 10_000;
 const progressEnv = { SLURMCAST_PROGRESS: 'lines' };
+
+const started: ReturnType<typeof startCliRun>[] = [];
+const startCli = (...args: Parameters<typeof startCliRun>): ReturnType<typeof startCliRun> => {
+  const run = startCliRun(...args);
+  started.push(run);
+  return run;
+};
 
 /** Every file and directory under `dir`, as paths relative to it. */
 function tree(dir: string): string[] {
@@ -47,6 +62,11 @@ describe('a command stopped by a signal', () => {
     bigSwf(swfPath, 400_000);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A run that a failing test did not stop must not outlive the test.
+  afterEach(() => {
+    for (const run of started.splice(0))
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+  });
 
   it('Ctrl-C stops a predictive simulation while it computes: exit 130, nothing printed', async () => {
     const run = startCli(['--json', 'simulate', '--synthetic', '--days', '200', '--policy', 'predictive'], {
