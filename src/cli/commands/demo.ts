@@ -32,7 +32,7 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
     const { demoMarkdown, DemoHeaders, demoTableRows, runDemo } = await import('../../sim/demo.js');
     const config = await configFor(args);
     const progress = terminalProgress(args.json);
-    let result;
+    let result: ReturnType<typeof runDemo>;
     try {
       result = runDemo({
         clock: systemClock,

@@ -88,7 +88,7 @@ export const simulateCommand: CommandModule<GlobalArgs, SimulateArgs> = {
     const progress = terminalProgress(args.json);
     const label = `simulating ${args.policy}`;
     const t0 = systemClock.nowMs();
-    let result;
+    let result: ReturnType<typeof runPolicy>;
     try {
       result = runPolicy(scenario, args.policy, {
         bootS: args.bootS,
