@@ -1,4 +1,4 @@
-import { stderrTerminal, type TerminalInfo } from './worker-protocol.js';
+import { stderrTerminal, writeStderrNow, type TerminalInfo } from './worker-protocol.js';
 
 /**
  * `SLURMCAST_PROGRESS=lines` prints progress as plain lines on stderr even when it is not a terminal
@@ -78,7 +78,7 @@ export function terminalProgress(
 ): Progress {
   const terminal = options.terminal ?? stderrTerminal();
   const mode = progressMode(json, terminal, options.env ?? process.env);
-  const write = options.write ?? ((text: string) => void process.stderr.write(text));
+  const write = options.write ?? writeStderrNow;
   if (mode === 'off') return { update: () => undefined, end: () => undefined };
   // Computations call `update` often (each simulator tick): compare a cheap step first, format later.
   const stepsPerTask = mode === 'lines' ? 10 : 1000;

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 
@@ -32,6 +33,21 @@ export interface CommandWorkerData {
 
 /** A registration sent on `cleanupPort`. */
 export type CleanupMessage = { readonly add: string } | { readonly remove: string };
+
+/**
+ * Writes `text` on stderr now, even from a worker busy computing. A worker's `process.stderr` is a pipe
+ * to the supervisor that sends its first write at once but holds the next ones until the worker's event
+ * loop runs again, which a synchronous computation does not let happen. Writing to the process's file
+ * descriptor 2 is immediate, and comes before any later output of the command (which the supervisor
+ * forwards), so a progress line is cleared before the result is printed.
+ */
+export function writeStderrNow(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // Progress is best effort: a stderr that is closed or full drops it rather than failing the command.
+  }
+}
 
 /** The terminal as the running thread sees it: the real stderr, or what the supervisor passed in. */
 export function stderrTerminal(): TerminalInfo {

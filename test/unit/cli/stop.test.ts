@@ -70,10 +70,12 @@ describe('a command stopped by a signal', () => {
   });
 
   it('Ctrl-C stops a predictive simulation while it computes: exit 130, nothing printed', async () => {
+    // The 10% line must arrive while the simulation computes (it takes about a minute in all), which
+    // also checks that progress is not held back by the busy worker until the end.
     const run = startCli(['--json', 'simulate', '--synthetic', '--days', '200', '--policy', 'predictive'], {
       env: progressEnv,
     });
-    const result = await stopOnceStarted(run, /simulating predictive/, 'SIGINT');
+    const result = await stopOnceStarted(run, /simulating predictive: .* \(10%\)/, 'SIGINT');
     expect(result.code, result.stderr).toBe(130);
     expect(result.stopMs).toBeLessThan(STOPPED_WITHIN_MS);
     expect(result.stdout).toBe('');
