@@ -52,7 +52,7 @@ function argsProblem(args: Partial<ForecastArgs>): string | null {
 }
 
 async function computeForecast(args: ForecastArgs, progress: Progress): Promise<PoolForecastReport> {
-  // The forecasting code (tfjs with it) loads only when a forecast runs, not for --help.
+  // The models (ml-random-forest; tfjs for the LSTM) load only when a forecast runs, not for --help.
   const { forecastPoolDemand } = await import('../../forecast/application.js');
   const { readSwf, readSwfHeader, swfTimeZone } = await import('../../collect/swf.js');
   const untilS = Date.parse(args.until) / 1000;
