@@ -1,8 +1,7 @@
-import { clientFromConfig, type SlurmClient } from '../../sdk/index.js';
+import type { SlurmClient } from '../../sdk/index.js';
 import type { Config } from '../config/schema.js';
-import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
-import { createLogger, LogEnv, LoggerConfigError, type Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/logger.js';
 
 /** Options every command accepts. */
 export interface GlobalArgs {
@@ -20,7 +19,9 @@ export class UsageError extends Error {
 }
 
 /** Loads the config named by `--config` (or $SLURMCAST_CONFIG); defaults when neither is given. */
-export function configFor(args: GlobalArgs): Promise<Config> {
+export async function configFor(args: GlobalArgs): Promise<Config> {
+  // Loaded when a command needs it, so that `--help` and usage errors start fast (zod, yaml).
+  const { loadConfig } = await import('../config/load.js');
   return loadConfig(args.config ?? process.env['SLURMCAST_CONFIG']);
 }
 
@@ -28,7 +29,9 @@ export function configFor(args: GlobalArgs): Promise<Config> {
  * The Slurm client for a command. Warnings about how it connects (ssh host key checking off) go to
  * stderr once, here, so that no command can build a client and leave its user uninformed.
  */
-export function slurmClientFor(config: Config): SlurmClient {
+export async function slurmClientFor(config: Config): Promise<SlurmClient> {
+  // Loaded when a command needs it (ssh, HTTP), so that `--help` and usage errors start fast.
+  const { clientFromConfig } = await import('../../sdk/index.js');
   const client = clientFromConfig(config.slurm);
   for (const warning of client.warnings) process.stderr.write(`slurmcast: warning: ${warning}\n`);
   return client;
@@ -60,7 +63,8 @@ export function table(headers: readonly string[], rows: readonly (readonly unkno
  * $SLURMCAST_LOG_FILE. Call it before the command changes anything, so a bad level changes nothing.
  * @throws {ConfigError} for an unknown level in the environment (exit 2).
  */
-export function loggerFor(config: Config): Logger {
+export async function loggerFor(config: Config): Promise<Logger> {
+  const { createLogger, LogEnv, LoggerConfigError } = await import('../shared/logger.js');
   try {
     return createLogger({
       level: config.log.level,

@@ -1,9 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { JobRecord } from '../shared/job-record.js';
 import type { Config } from '../config/schema.js';
-import { createStore } from '../store/create.js';
-import { StoreQueryError } from '../store/errors.js';
-import { openEmbeddedStore } from '../store/index.js';
 import type { HistoryStore, JobQuery } from '../store/types.js';
 
 /** The options by which a reading command names its history: a log file or the store. */
@@ -23,6 +20,12 @@ export const historySourceOptions = {
  * @throws {StoreQueryError} when the embedded file does not exist.
  */
 export async function openStoreForReading(storeArg: string, config: Config): Promise<HistoryStore> {
+  // The store modules (better-sqlite3, influx) load only when a command opens a store.
+  const [{ createStore }, { StoreQueryError }, { openEmbeddedStore }] = await Promise.all([
+    import('../store/create.js'),
+    import('../store/errors.js'),
+    import('../store/index.js'),
+  ]);
   const path = storeArg === '' ? config.store.path : storeArg;
   const embedded = storeArg !== '' || config.store.kind === 'embedded';
   if (!embedded) return createStore(config.store);

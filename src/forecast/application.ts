@@ -26,7 +26,14 @@ export interface PoolForecastRequest {
   models?: readonly ModelName[];
   seed?: number;
   lstm?: Omit<LstmOptions, 'seed'>;
+  /** Progress of the long parts: jobs read so far, then candidate models backtested. */
+  onProgress?: (progress: ForecastProgress) => void;
 }
+
+/** How far `forecastPoolDemand` is, as its `onProgress` option receives it. */
+export type ForecastProgress =
+  | { readonly stage: 'reading'; readonly jobs: number }
+  | { readonly stage: 'backtest'; readonly model: string; readonly done: number; readonly total: number };
 
 /** The `slurmcast forecast --json` document. */
 export interface PoolForecastReport {
@@ -102,6 +109,9 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
     stepS: params.stepS,
     timeZone: request.timeZone,
     cutS,
+    ...(request.onProgress === undefined
+      ? {}
+      : { onRead: (jobs: number) => request.onProgress?.({ stage: 'reading', jobs }) }),
   });
   refuseCutBeyondData(cutS, lastEventS, params.stepS);
   if (!pools.some((p) => p.pool === request.pool)) {
@@ -122,6 +132,9 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
       ...(request.models === undefined ? {} : { models: request.models }),
       seed: params.seed,
       ...(request.lstm === undefined ? {} : { lstm: request.lstm }),
+      ...(request.onProgress === undefined
+        ? {}
+        : { onProgress: (p) => request.onProgress?.({ stage: 'backtest', ...p }) }),
     },
   );
   return {

@@ -8,19 +8,9 @@ import { multiWeekMean, seasonalNaive } from './models/naive.js';
 import { profileAr } from './models/profile-ar.js';
 import { profileLevel } from './models/profile-level.js';
 
-/** Every model `forecastSeries` can select by name. */
-export const ModelNames = [
-  'snaive-daily',
-  'snaive-weekly',
-  'mean-4w',
-  'holt-winters',
-  'profile-ar',
-  'profile-level',
-  'forest',
-  'lstm',
-  'ensemble',
-] as const;
-export type ModelName = (typeof ModelNames)[number];
+import { ModelNames, type ModelName } from './model-names.js';
+
+export { ModelNames, type ModelName } from './model-names.js';
 
 /**
  * The candidates tried when none are named. The forest (ml-random-forest trains ~0.3 s per fit) and

@@ -37,6 +37,8 @@ export interface ForecastSeriesOptions {
   nonNegative?: boolean;
   /** LSTM settings (epochs, budget, injected time source). */
   lstm?: Omit<LstmOptions, 'seed'>;
+  /** Called before each candidate's backtest: `done` of `total` candidates are scored. */
+  onProgress?: (progress: { model: string; done: number; total: number }) => void;
 }
 
 export interface ResolvedForecastSeriesConfig {
@@ -318,7 +320,8 @@ export function forecastSeries(series: SeriesInput, options: ForecastSeriesOptio
     for (let i = 0; i < n; i++)
       level += Math.abs(Number.isFinite(series.values[i]) ? (series.values[i] ?? 0) : 0);
     const tol = 1e-9 * (1 + level / n);
-    for (const model of usable) {
+    for (const [done, model] of usable.entries()) {
+      options.onProgress?.({ model: model.name, done, total: usable.length });
       const cv = clampCv(model.crossValidate(series, cvOptions), lowerBound);
       const mae = maeOf(cv);
       const s: BacktestScores = {

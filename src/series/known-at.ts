@@ -30,6 +30,8 @@ export interface KnownAtSeriesOptions {
   timeZone: string;
   /** Nothing known at or after this instant (Unix s) is used; the series end here. */
   cutS: number;
+  /** Called after each batch with the number of jobs read so far (progress). */
+  onRead?: (jobs: number) => void;
 }
 
 /** The series of every pool as they were known at a cut-off. */
@@ -60,12 +62,15 @@ export async function seriesKnownAt(
     nowS: options.cutS,
   });
   let lastEventS = Number.NEGATIVE_INFINITY;
+  let read = 0;
   for await (const batch of jobs) {
     for (const job of batch) {
       lastEventS = Math.max(lastEventS, job.submitS, job.startS ?? -Infinity, job.endS ?? -Infinity);
       const known = asKnownAt(job, options.cutS);
       if (known !== null) builder.add(known);
     }
+    read += batch.length;
+    options.onRead?.(read);
   }
   return { pools: builder.pools(), series: builder.build(), lastEventS };
 }

@@ -7,9 +7,8 @@ import { oraclePolicy } from './oracle.js';
 export { alwaysOnPolicy, reactivePolicy } from './baselines.js';
 export { oraclePolicy } from './oracle.js';
 
-/** Every policy name the CLI and the simulator accept. */
-export const PolicyNames = ['always-on', 'reactive', 'predictive', 'seasonal-warm-pool', 'oracle'] as const;
-export type PolicyName = (typeof PolicyNames)[number];
+export { PolicyNames, type PolicyName } from './policy-names.js';
+import { PolicyNames } from './policy-names.js';
 
 /** Options of {@link createPolicy}; only the ones the named policy uses are read. */
 export interface CreatePolicyOptions {

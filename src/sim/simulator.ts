@@ -205,6 +205,9 @@ class Simulation {
     let lastTickArrival = 0;
     let live = 0; // jobs arrived and not ended
     const progressEvery = 1 << 13;
+    // At the start (a caller can tell the run has begun), every 8,192 arrivals and at each policy tick:
+    // a forecasting policy spends its time in ticks, between arrivals.
+    this.cfg.onProgress?.(0, n);
     for (;;) {
       const tHeap = this.heap.peekTime();
       const tArr = ai < n ? (w.submitS[ai] as number) : Number.POSITIVE_INFINITY;
@@ -245,6 +248,7 @@ class Simulation {
         if (this.cfg.onProgress !== null && (ai & (progressEvery - 1)) === 0) this.cfg.onProgress(ai, n);
       }
       if (nextTick <= now) {
+        this.cfg.onProgress?.(ai, n);
         this.tick(lastTickArrival, ai);
         lastTickArrival = ai;
         nextTick += interval;

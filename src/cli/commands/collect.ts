@@ -1,9 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import { collect, slurmClusterReader, type CollectResult } from '../../collect/collector.js';
+import type { CollectResult } from '../../collect/collector.js';
 import { numberOption, resolveCollectParams } from '../../config/params.js';
 import { systemClock } from '../../shared/clock.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
-import { createStore } from '../../store/create.js';
 import {
   configFor,
   ExitCode,
@@ -39,8 +38,11 @@ export const collectCommand: CommandModule<GlobalArgs, CollectArgs> = {
   handler: async (args) => {
     const config = await configFor(args);
     const sinceS = args.since === undefined ? undefined : parseInstant(args.since, '--since');
-    const logger = loggerFor(config);
-    const client = slurmClientFor(config);
+    const logger = await loggerFor(config);
+    // The Slurm client and the store load only when a collect runs, not for --help.
+    const { collect, slurmClusterReader } = await import('../../collect/collector.js');
+    const { createStore } = await import('../../store/create.js');
+    const client = await slurmClientFor(config);
     const store = await createStore(config.store);
     let result: CollectResult;
     try {

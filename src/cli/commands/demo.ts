@@ -1,11 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { demoMarkdown, DemoHeaders, demoTableRows, runDemo } from '../../sim/demo.js';
+import { writeFileAtomic } from '../../shared/atomic-write.js';
 import { numberOption, resolveRunParams } from '../../config/params.js';
 import { systemClock } from '../../shared/clock.js';
 import { configFor, output, table, type GlobalArgs } from '../context.js';
+import { terminalProgress } from '../progress.js';
 
 interface DemoArgs extends GlobalArgs {
   seed: number;
@@ -32,29 +32,28 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
         return true;
       }) as unknown as Argv<DemoArgs>,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
+    const { demoMarkdown, DemoHeaders, demoTableRows, runDemo } = await import('../../sim/demo.js');
     const config = await configFor(args);
-    const bar =
-      process.stderr.isTTY && !args.json
-        ? new cliProgress.SingleBar(
-            { format: 'simulating {policy} [{bar}] {percentage}%', hideCursor: true, stream: process.stderr },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-    bar?.start(100, 0, { policy: '' });
-    const result = runDemo({
-      clock: systemClock,
-      seed: args.seed,
-      costs: config.costs,
-      ...(args.quantile === undefined ? {} : { quantile: args.quantile }),
-      onProgress: (policy, fraction) => bar?.update(Math.round(fraction * 100), { policy }),
-    });
-    bar?.update(100, { policy: 'done' });
-    bar?.stop();
+    const progress = terminalProgress(args.json);
+    let result: ReturnType<typeof runDemo>;
+    try {
+      result = runDemo({
+        clock: systemClock,
+        seed: args.seed,
+        costs: config.costs,
+        ...(args.quantile === undefined ? {} : { quantile: args.quantile }),
+        onProgress: (policy, fraction) =>
+          progress.update({ label: `simulating ${policy}`, done: fraction, total: 1, unit: '' }),
+      });
+    } finally {
+      progress.end();
+    }
     await mkdir(args.out, { recursive: true });
     const jsonPath = join(args.out, 'results.json');
     const mdPath = join(args.out, 'results.md');
-    await writeFile(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
-    await writeFile(mdPath, demoMarkdown(result));
+    // Written whole or not at all: a stopped demo leaves the previous results (or none), never half a file.
+    await writeFileAtomic(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+    await writeFileAtomic(mdPath, demoMarkdown(result));
     output(args, { ...result, written: [jsonPath, mdPath] }, () =>
       [
         `Synthetic month (${result.jobs.total} jobs): learnt from days 1–21, simulated days 22–28 (${result.jobs.simulated} jobs), boot ${result.bootS} s, idle ${result.idleS} s.`,

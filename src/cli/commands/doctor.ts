@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { diagnose, type DiagnosticCheck } from '../../../sdk/index.js';
+import type { DiagnosticCheck } from '../../../sdk/index.js';
 import { configFor, ExitCode, output, slurmClientFor, table, type GlobalArgs } from '../context.js';
 
 /** `slurmcast doctor`: checks the configured Slurm transport end to end and says how to fix what fails. */
@@ -9,7 +9,8 @@ export const doctorCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     'Check the configured Slurm connection end to end (reach, auth, host key, slurmctld, sacct, nodes, REST version)',
   handler: async (args) => {
     const config = await configFor(args);
-    const client = slurmClientFor(config);
+    const { diagnose } = await import('../../../sdk/index.js');
+    const client = await slurmClientFor(config);
     let checks: DiagnosticCheck[];
     try {
       checks = await diagnose(client, { nowEpochS: Math.floor(Date.now() / 1000) });

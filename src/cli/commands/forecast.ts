@@ -1,8 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
-import { forecastPoolDemand, type PoolForecastReport } from '../../forecast/application.js';
-import { ModelNames, type ModelName } from '../../forecast/registry.js';
-import { prepareLstmBackend } from '../../forecast/index.js';
+import type { ForecastProgress, PoolForecastReport } from '../../forecast/application.js';
+import { ModelNames, type ModelName } from '../../forecast/model-names.js';
 import {
   BaseForecastLevels,
   durationOption,
@@ -18,6 +16,7 @@ import { parseInstant } from '../../shared/time.js';
 import { configFor, output, table } from '../context.js';
 import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
+import { terminalProgress, type Progress } from '../progress.js';
 
 interface ForecastArgs extends GlobalArgs {
   swf: string | undefined;
@@ -68,11 +67,14 @@ function resolveParams(args: Partial<ForecastArgs>): ResolvedForecastParams {
   });
 }
 
-async function computeForecast(args: ForecastArgs): Promise<PoolForecastReport> {
+async function computeForecast(args: ForecastArgs, progress: Progress): Promise<PoolForecastReport> {
+  // The models (ml-random-forest; tfjs for the LSTM) load only when a forecast runs, not for --help.
+  const { forecastPoolDemand } = await import('../../forecast/application.js');
+  const { readSwf, readSwfHeader, swfTimeZone } = await import('../../collect/swf.js');
   const untilS = parseInstant(args.until, '--until');
   const params = resolveParams(args);
   const models = args.models as ModelName[] | undefined;
-  if (models?.includes('lstm') === true) await prepareLstmBackend();
+  if (models?.includes('lstm') === true) await (await import('../../forecast/index.js')).prepareLstmBackend();
   const common = {
     pool: args.pool,
     series: args.series as SeriesName,
@@ -84,6 +86,12 @@ async function computeForecast(args: ForecastArgs): Promise<PoolForecastReport> 
     ...(models === undefined ? {} : { models }),
     // The wall clock enters here, at the outermost layer, only to bound LSTM training.
     lstm: { budgetMs: params.lstmBudgetS * 1000, nowMs: () => systemClock.nowMs() },
+    onProgress: (p: ForecastProgress) =>
+      progress.update(
+        p.stage === 'reading'
+          ? { label: 'reading jobs', done: p.jobs, total: 0, unit: 'jobs' }
+          : { label: `backtesting ${p.model}`, done: p.done, total: p.total, unit: 'candidate models' },
+      ),
   };
   if (args.swf !== undefined) {
     const timeZone = args.tz ?? swfTimeZone(await readSwfHeader(args.swf));
@@ -163,6 +171,13 @@ export const forecastCommand: CommandModule<GlobalArgs, ForecastArgs> = {
       .check((argv) => argsProblem(argv as Partial<ForecastArgs>) ?? true) as unknown as Argv<ForecastArgs>,
   handler: async (args) => {
     if (argsProblem(args) !== null) return;
-    render(args, await computeForecast(args));
+    const progress = terminalProgress(args.json);
+    let report: PoolForecastReport;
+    try {
+      report = await computeForecast(args, progress);
+    } finally {
+      progress.end();
+    }
+    render(args, report);
   },
 };

@@ -1,10 +1,9 @@
-import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import { ImportConflictError } from '../../collect/errors.js';
-import { importAlibabaGpu, importSwf, type ImportResult } from '../../collect/import-history.js';
+import type { ImportResult } from '../../collect/import-history.js';
 import { parseInstant } from '../../shared/time.js';
-import { createStore, spoolStatus } from '../../store/create.js';
 import { configFor, ExitCode, loggerFor, output, table, UsageError, type GlobalArgs } from '../context.js';
+import { bytesProgress, terminalProgress } from '../progress.js';
 
 interface ImportArgs extends GlobalArgs {
   swf: string | undefined;
@@ -59,13 +58,13 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       }),
   handler: async (args) => {
     const config = await configFor(args);
-    const logger = loggerFor(config);
+    const logger = await loggerFor(config);
+    // The readers and the store (better-sqlite3, influx) load only when an import runs.
+    const { importAlibabaGpu, importSwf } = await import('../../collect/import-history.js');
+    const { createStore, spoolStatus } = await import('../../store/create.js');
     const store = await createStore(config.store);
     let result: ImportResult;
-    const bar =
-      process.stderr.isTTY && !args.json
-        ? new cliProgress.SingleBar({ stream: process.stderr }, cliProgress.Presets.shades_classic)
-        : undefined;
+    const progress = terminalProgress(args.json);
     const common = {
       strict: args.strict,
       replace: args.replace,
@@ -73,14 +72,10 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     };
     try {
       if (args.swf !== undefined) {
-        bar?.start(1, 0);
         result = await importSwf(store, args.swf, {
           ...common,
           logger,
-          onProgress: (p) => {
-            bar?.setTotal(p.totalBytes);
-            bar?.update(p.bytesRead);
-          },
+          onProgress: (p) => progress.update(bytesProgress('importing', p)),
         });
       } else {
         result = await importAlibabaGpu(store, {
@@ -96,7 +91,7 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
       if (error instanceof ImportConflictError) throw new UsageError(error.message, { cause: error });
       throw error;
     } finally {
-      bar?.stop();
+      progress.end();
       await store.close();
     }
     const spool = spoolStatus(store);

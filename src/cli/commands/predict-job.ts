@@ -1,6 +1,4 @@
 import type { Argv, CommandModule } from 'yargs';
-import { readSwf, readSwfHeader, swfTimeZone } from '../../collect/swf.js';
-import { predictJobFromHistory } from '../../forecast/application.js';
 import type { JobPrediction } from '../../forecast/jobs.js';
 import { checkParam, numberOption } from '../../config/params.js';
 import { configFor, output, table } from '../context.js';
@@ -17,6 +15,9 @@ interface PredictJobArgs extends GlobalArgs {
 }
 
 async function computePrediction(args: PredictJobArgs): Promise<JobPrediction> {
+  // Loaded here, not at start-up: the forests and readers are only for a command that predicts.
+  const { readSwf, readSwfHeader, swfTimeZone } = await import('../../collect/swf.js');
+  const { predictJobFromHistory } = await import('../../forecast/application.js');
   const jobId = String(args.job);
   if (args.swf !== undefined) {
     const timeZone = args.tz ?? swfTimeZone(await readSwfHeader(args.swf));

@@ -1,17 +1,14 @@
-import cliProgress from 'cli-progress';
 import type { Argv, CommandModule } from 'yargs';
 import type { SwfProgress } from '../../collect/swf.js';
 import { durationOption } from '../../config/params.js';
-import { openTrace } from '../../collect/traces.js';
 import { parseStep } from '../../series/calendar.js';
-import { seriesFromStore } from '../../series/from-store.js';
-import { seriesFromJobs } from '../../series/from-jobs.js';
 import type { PoolInfo } from '../../series/build.js';
 import type { PoolSeries } from '../../series/types.js';
 import { formatInstant, parseInstant } from '../../shared/time.js';
 import { configFor, output, table } from '../context.js';
 import { historySourceOptions, openStoreForReading } from '../history-store.js';
 import type { GlobalArgs } from '../context.js';
+import { bytesProgress, terminalProgress } from '../progress.js';
 
 interface SeriesArgs extends GlobalArgs {
   swf: string | undefined;
@@ -65,27 +62,6 @@ function fixed(value: number): string {
   return value.toFixed(value >= 100 ? 0 : 2);
 }
 
-function progressReporter(enabled: boolean): { onProgress?: (p: SwfProgress) => void; stop(): void } {
-  if (!enabled) return { stop: () => undefined };
-  const bar = new cliProgress.SingleBar(
-    { format: 'reading {bar} {percentage}% | {jobs} jobs', stream: process.stderr, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    onProgress: (p) => {
-      if (!started) {
-        bar.start(p.totalBytes, 0, { jobs: 0 });
-        started = true;
-      }
-      bar.update(p.bytesRead, { jobs: p.jobs });
-    },
-    stop: () => {
-      if (started) bar.stop();
-    },
-  };
-}
-
 async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
   const stepS = parseStep(args.step);
   const startS = isoSeconds('from', args.from);
@@ -97,6 +73,7 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
     ...(endS === undefined ? {} : { endS }),
   };
   if (args.store !== undefined) {
+    const { seriesFromStore } = await import('../../series/from-store.js');
     const config = await configFor(args);
     const store = await openStoreForReading(args.store, config);
     try {
@@ -111,7 +88,14 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
       await store.close();
     }
   }
-  const progress = progressReporter(process.stderr.isTTY === true && args.swf !== undefined);
+  // The readers (zlib, csv-parse) load only when a log is read.
+  const [{ openTrace }, { seriesFromJobs }] = await Promise.all([
+    import('../../collect/traces.js'),
+    import('../../series/from-jobs.js'),
+  ]);
+  const progress = terminalProgress(args.json);
+  const onProgress =
+    args.swf === undefined ? undefined : (p: SwfProgress) => progress.update(bytesProgress('reading', p));
   try {
     const source =
       args.swf !== undefined
@@ -122,10 +106,7 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
             start: args.start ?? '',
             ...(args.nodes === undefined ? {} : { nodesPath: args.nodes }),
           };
-    const trace = await openTrace(
-      source,
-      progress.onProgress === undefined ? {} : { onProgress: progress.onProgress },
-    );
+    const trace = await openTrace(source, onProgress === undefined ? {} : { onProgress });
     const result = await seriesFromJobs(trace.jobs, {
       ...common,
       timeZone: args.tz ?? trace.timeZone,
@@ -134,7 +115,7 @@ async function computeSeries(args: SeriesArgs): Promise<SeriesOutcome> {
     const { source: origin, jobs, skipped } = trace.summary();
     return { origin, jobs, skipped, ...result };
   } finally {
-    progress.stop();
+    progress.end();
   }
 }
 

@@ -1,16 +1,7 @@
 import { basename } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { PolicyNames } from '../../sim/policies.js';
-import { readSwf, readSwfHeader } from '../../collect/swf.js';
-import {
-  runPolicy,
-  scenarioFromJobs,
-  simulateReport,
-  syntheticScenario,
-  type Scenario,
-  type SimulateReport,
-} from '../../sim/run.js';
-import { clusterFromSwfHeader, onePoolCluster } from '../../sim/workload.js';
+import { PolicyNames } from '../../sim/policy-names.js';
+import type { Scenario, SimulateReport } from '../../sim/run.js';
 import type { Config } from '../../config/schema.js';
 import {
   numberOption,
@@ -22,6 +13,7 @@ import {
 import { systemClock } from '../../shared/clock.js';
 import { configFor, output, table, type GlobalArgs } from '../context.js';
 import { historySourceOptions, jobBatchesThenClose, openStoreForReading } from '../history-store.js';
+import { terminalProgress } from '../progress.js';
 
 interface SimulateArgs extends GlobalArgs {
   swf: string | undefined;
@@ -101,23 +93,36 @@ export const simulateCommand: CommandModule<GlobalArgs, SimulateArgs> = {
   handler: async (args: ArgumentsCamelCase<SimulateArgs>) => {
     // The check above already reported the problem (exit 2); never act on arguments it rejected.
     if (argsProblem(args) !== null) return;
+    const { runPolicy, simulateReport } = await import('../../sim/run.js');
     const config = await configFor(args);
     const scenario = await loadScenario(args, config);
+    const progress = terminalProgress(args.json);
+    const label = `simulating ${args.policy}`;
     const t0 = systemClock.nowMs();
-    const result = runPolicy(scenario, args.policy, {
-      bootS: args.bootS,
-      idleS: args.idleS,
-      costs: config.costs,
-      seed: args.seed,
-      backfill: args.backfill === 'none' ? 'none' : 'easy',
-      ...(args.quantile === undefined ? {} : { quantile: args.quantile }),
-    });
+    let result: ReturnType<typeof runPolicy>;
+    try {
+      result = runPolicy(scenario, args.policy, {
+        bootS: args.bootS,
+        idleS: args.idleS,
+        costs: config.costs,
+        seed: args.seed,
+        backfill: args.backfill === 'none' ? 'none' : 'easy',
+        ...(args.quantile === undefined ? {} : { quantile: args.quantile }),
+        onProgress: (done, total) => progress.update({ label, done, total, unit: 'jobs arrived' }),
+      });
+    } finally {
+      progress.end();
+    }
     const report: SimulateReport = simulateReport(result, (systemClock.nowMs() - t0) / 1000);
     output(args, report, () => table(['metric', 'value'], Object.entries(report)));
   },
 };
 
 async function loadScenario(args: SimulateArgs, config: Config): Promise<Scenario> {
+  // The simulator and the log reader load only when a simulation runs, not for --help.
+  const { scenarioFromJobs, syntheticScenario } = await import('../../sim/run.js');
+  const { clusterFromSwfHeader, onePoolCluster } = await import('../../sim/workload.js');
+  const { readSwf, readSwfHeader } = await import('../../collect/swf.js');
   const days = args.days === undefined ? {} : { days: args.days };
   if (args.swf !== undefined) {
     // One pool sized from the log's header unless --nodes is given (0 = unlimited).
