@@ -24,6 +24,9 @@ const CONNECTION_ERRORS: Readonly<Record<string, string>> = {
   CredentialFormatError: 'auth',
 };
 
+/** Errors raised before any connection is tried: the checks before them were not made, so not passed. */
+const BEFORE_CONNECTING: ReadonlySet<string> = new Set(['SshKeyError', 'CredentialFormatError']);
+
 function failed(name: string, error: unknown): DiagnosticCheck {
   const message = error instanceof Error ? error.message : String(error);
   const cut = message.indexOf(': ');
@@ -96,10 +99,15 @@ export async function diagnose(
     pingError = error;
     const which = error instanceof SlurmError ? CONNECTION_ERRORS[error.name] : undefined;
     if (which !== undefined) {
-      // The connection failed at `which`; the steps before it worked.
+      // The connection failed at `which`: the steps before it worked, unless nothing was tried at all.
+      const untried = error instanceof SlurmError && BEFORE_CONNECTING.has(error.name);
       for (const name of connectionChecks) {
         if (name === which) break;
-        checks.push({ name, ok: true, detail: transport.name });
+        checks.push(
+          untried
+            ? { name, ok: false, skipped: true, detail: 'skipped: the credentials could not be used' }
+            : { name, ok: true, detail: transport.name },
+        );
       }
       checks.push(failed(which, error));
     } else {

@@ -219,10 +219,13 @@ describe('ssh private keys that cannot be used are SshKeyError, not an unreachab
     expect(error).toMatchObject({ name: 'HostUnreachableError' });
   });
 
-  it('doctor reports it as the failed auth check, with the fix', async () => {
+  it('doctor reports it as the failed auth check, with the fix, and the untried checks as skipped', async () => {
     const checks = await diagnose(ssh(encrypted), { nowEpochS: 0 });
     expect(checks.find((c) => c.name === 'auth')).toMatchObject({ ok: false, detail: 'SshKeyError' });
     expect(checks.find((c) => c.name === 'auth')?.fix).toMatch(/ssh-add/);
+    // The key failed to load before any connection: reaching the host and its key were never checked.
+    for (const name of ['reach', 'host key'])
+      expect(checks.find((c) => c.name === name)).toMatchObject({ ok: false, skipped: true });
   });
 
   it('a file that is no key, a public key, and a file that cannot be read', async () => {
