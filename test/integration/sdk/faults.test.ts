@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,8 @@ import {
 import { loadLab } from '../lab.js';
 
 const lab = loadLab();
-const dir = mkdtempSync(join(tmpdir(), 'sdk-faults-'));
+const dir = mkdtempSync(join(tmpdir(), 'slurmcast-sdk-faults-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function freePort(): Promise<number> {
   const server = createNetServer();
