@@ -201,11 +201,15 @@ describe('slurmcast collect against the real lab', () => {
       '-j',
       all.join(','),
     ]);
-    for (const line of stdout.trim().split('\n')) {
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(all.length);
+    const allocTres = new Map<number, string>();
+    for (const line of lines) {
       const [raw = '', state = '', tres = ''] = line.split('|');
       expect(byId.get(Number(raw))?.state).toBe(state.split(' ')[0]);
-      if (Number(raw) === ids.gpu) expect(tres).toContain('gres/gpu:a100=2');
+      allocTres.set(Number(raw), tres);
     }
+    expect(allocTres.get(ids.gpu)).toContain('gres/gpu:a100=2');
 
     for (const storeConfig of [config.store, influxConfig]) {
       const store = await createStore(storeConfig);
