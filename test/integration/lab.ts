@@ -219,13 +219,18 @@ export async function runSlurm(
 
 /**
  * Submits `script` (passed on stdin) with `sbatch` and the given arguments.
- * `--parsable` is added so the job id can be read back.
+ * `--parsable` is added so the job id can be read back, and, unless the arguments name an output
+ * file, `--output` into the lab directory.
  *
  * @returns the job id.
  * @throws {LabError} `COMMAND_FAILED` when sbatch refuses the job.
  */
 export async function sbatch(args: string[], script: string): Promise<number> {
-  const fullArgs = args.includes('--parsable') ? [...args] : ['--parsable', ...args];
+  const withParsable = args.includes('--parsable') ? [...args] : ['--parsable', ...args];
+  // sbatch's default output file is slurm-<id>.out in the current directory, the checkout: keep
+  // job output in the lab directory, which goes away with the lab.
+  const namesOutput = args.some((a) => a === '-o' || a.startsWith('--output'));
+  const fullArgs = namesOutput ? withParsable : [`--output=${loadLab().dir}/slurm-%j.out`, ...withParsable];
   const { stdout } = await runSlurm('sbatch', fullArgs, { input: script });
   const jobId = Number.parseInt(stdout.trim().split(';')[0] ?? '', 10);
   if (!Number.isSafeInteger(jobId)) {
