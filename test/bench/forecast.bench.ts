@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 /**
  * Forecast benchmark: `npx tsx test/bench/forecast.bench.ts` (not part of the test suite).
  *
@@ -24,8 +25,9 @@ import { seriesFromJobs } from '../../src/series/from-jobs.js';
 import type { PoolSeries } from '../../src/series/types.js';
 import { seededRng } from '../../src/shared/rng.js';
 import { systemClock } from '../../src/shared/clock.js';
+import { tracePath } from '../traces.js';
 
-const TRACES = '/work/shared/traces';
+const TRACES = dirname(tracePath('README.md'));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC = `${ROOT}docs/benchmarks.md`;
 const WEEK = 168;

@@ -11,14 +11,15 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import type { JobRecord } from '../../src/shared/job-record.js';
 import { readSwf } from '../../src/collect/swf.js';
 import { buildPoolSeries } from '../../src/series/build.js';
+import { tracePath } from '../traces.js';
 
-const TRACES = process.env['SLURMCAST_TRACES'] ?? '/work/shared/traces';
+const TRACES = dirname(tracePath('README.md'));
 const CURIE = join(TRACES, 'CEA-Curie-2011-2.1-cln.swf.gz');
 const KTH = join(TRACES, 'KTH-SP2-1996-2.1-cln.swf.gz');
 const COMMAND = 'npx tsx test/bench/history.bench.ts';
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
       '## History: SWF reader and demand series',
       '',
       `Command: \`${COMMAND}\` (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpu}, ${cpus().length} cores shared with other work: 1-min load average ${load} at the end of the run).`,
-      'Inputs are the real logs in `/work/shared/traces`; generated inputs live in a temporary directory that is removed.',
+      'Inputs are the real logs in `shared/traces` beside the clone; generated inputs live in a temporary directory that is removed.',
       '',
       '| Measure | Input | Result | Target |',
       '|---|---|---:|---|',

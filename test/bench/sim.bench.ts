@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 /**
  * Simulator benchmarks: speed and memory, fidelity against the shared SWF logs, and the curves of mean
  * wait against powered-idle node-hours per policy. Writes its section of docs/benchmarks.md.
@@ -16,8 +17,9 @@ import { clusterFromSwfHeader } from '../../src/sim/workload.js';
 import { simulate } from '../../src/sim/simulator.js';
 import { generateSynthetic } from '../../src/sim/synthetic.js';
 import type { ClusterSpec, SimResult, SimWorkload } from '../../src/sim/types.js';
+import { tracePath } from '../traces.js';
 
-const TRACES = '/work/shared/traces';
+const TRACES = dirname(tracePath('README.md'));
 const LOGS = ['KTH-SP2-1996-2.1-cln.swf.gz', 'CEA-Curie-2011-2.1-cln.swf.gz'];
 const QUICK = process.argv.includes('--quick');
 const out: string[] = [];

@@ -9,16 +9,17 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importSwf } from '../../src/collect/import-history.js';
 import { readSwf } from '../../src/collect/swf.js';
 import type { JobRecord } from '../../src/shared/job-record.js';
 import { openEmbeddedStore } from '../../src/store/sqlite.js';
+import { tracePath } from '../traces.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The published logs, read in place (see /work/shared/traces/README.md).
-const traces = '/work/shared/traces';
+const traces = dirname(tracePath('README.md'));
 const logs = ['KTH-SP2-1996-2.1-cln.swf.gz', 'CEA-Curie-2011-2.1-cln.swf.gz'];
 const TARGET = 200_000;
 const RUNS = 3;

@@ -6,9 +6,13 @@ import type { HistoryStore, JobQuery, NodeSnapshot, QueueSnapshot } from '../../
 /** Makes a fresh, empty store for one test; `dispose` removes whatever it created. */
 export interface StoreHarness {
   store: HistoryStore;
-  /** Closes the store and opens the same data again, when the implementation persists. */
-  reopen?: () => Promise<HistoryStore>;
   dispose(): Promise<void>;
+}
+
+/** A harness for a store that keeps its data (a file, a server): it can close and open it again. */
+export interface PersistentStoreHarness extends StoreHarness {
+  /** Closes the store and opens the same data again. */
+  reopen(): Promise<HistoryStore>;
 }
 
 /** A complete job record with every field set; tests override what they look at. */
@@ -52,11 +56,31 @@ function byKey(records: readonly JobRecord[]): JobRecord[] {
 
 /**
  * The behaviour every `HistoryStore` must have. Run from a unit or integration test file:
- * `describeStoreContract('embedded', async () => ({ store: …, dispose: … }))`.
+ * `describeStoreContract('memory fake', async () => ({ store: …, dispose: … }))`. A store that keeps
+ * its data registers with {@link describePersistentStoreContract} instead, which adds the reopen test.
  */
 export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+  defineStoreContract(name, makeHarness, { persistent: false });
+}
+
+/**
+ * The contract plus what a persistent store must also do: keep everything across a close and reopen.
+ * `describePersistentStoreContract('embedded', async () => ({ store: …, reopen: …, dispose: … }))`.
+ */
+export function describePersistentStoreContract(
+  name: string,
+  makeHarness: () => Promise<PersistentStoreHarness>,
+): void {
+  defineStoreContract(name, makeHarness, { persistent: true });
+}
+
+function defineStoreContract<H extends StoreHarness>(
+  name: string,
+  makeHarness: () => Promise<H>,
+  options: H extends PersistentStoreHarness ? { persistent: true } : { persistent: false },
+): void {
   describe(`HistoryStore contract: ${name}`, () => {
-    let harness: StoreHarness;
+    let harness: H;
     let store: HistoryStore;
     beforeEach(async () => {
       harness = await makeHarness();
@@ -395,25 +419,29 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
         expect(await store.countJobs()).toBe(0);
       });
 
-      it('keeps an unpublished import invisible across a close and reopen (persistent stores)', async () => {
-        if (harness.reopen === undefined) return;
-        await importLog('aa', ofLog([1]));
-        const writer = await store.beginImport(manifest('bb'));
-        await writer.put(ofLog([2, 3]));
-        store = await harness.reopen();
-        expect(byKey(await all(store))).toEqual(byKey(ofLog([1])));
-        expect(await store.countJobs({ source: 'swf:log' })).toBe(1);
-      });
+      if (options.persistent) {
+        it('keeps an unpublished import invisible across a close and reopen', async () => {
+          await importLog('aa', ofLog([1]));
+          const writer = await store.beginImport(manifest('bb'));
+          await writer.put(ofLog([2, 3]));
+          store = await (harness as StoreHarness as PersistentStoreHarness).reopen();
+          expect(byKey(await all(store))).toEqual(byKey(ofLog([1])));
+          expect(await store.countJobs({ source: 'swf:log' })).toBe(1);
+        });
+      }
     });
 
-    it('keeps everything across a close and reopen (persistent stores)', async () => {
-      if (harness.reopen === undefined) return;
-      await store.upsertJobs([job({ jobId: '1' })]);
-      await store.setWatermark('slurm:test', 42);
-      const again = await harness.reopen();
-      store = again;
-      expect(await again.countJobs()).toBe(1);
-      expect(await again.watermark('slurm:test')).toBe(42);
-    });
+    // Registered only for persistent stores (their harness has `reopen`), so it never passes
+    // without running; an in-memory store simply does not list it.
+    if (options.persistent) {
+      it('keeps everything across a close and reopen', async () => {
+        await store.upsertJobs([job({ jobId: '1' })]);
+        await store.setWatermark('slurm:test', 42);
+        const again = await (harness as StoreHarness as PersistentStoreHarness).reopen();
+        store = again;
+        expect(await again.countJobs()).toBe(1);
+        expect(await again.watermark('slurm:test')).toBe(42);
+      });
+    }
   });
 }

@@ -9,13 +9,13 @@
  * Tests find the lab through `process.env.SLURMCAST_LAB_JSON` (workers inherit the
  * environment of the main process) and read it with `loadLab()` from `./lab.ts`.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LAB_JSON_ENV } from './lab.js';
+import { LAB_JSON_ENV, labEnv, loadLab } from './lab.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const upScript = join(projectRoot, 'test/lab/up.sh');
@@ -40,12 +40,39 @@ function runLabScript(script: string, labDir: string): Promise<string> {
   });
 }
 
+/** Fails unless slurmctld and slurmdbd of the lab described by `labJson` answer. */
+async function checkGivenLab(labJson: string): Promise<void> {
+  const lab = loadLab();
+  const ask = (command: string, args: readonly string[]): Promise<string> =>
+    new Promise((resolvePromise, reject) => {
+      execFile(command, [...args], { env: labEnv(), timeout: 20_000 }, (error, stdout, stderr) => {
+        if (error === null) resolvePromise(stdout);
+        else
+          reject(
+            new Error(
+              `the lab in ${lab.dir} (${LAB_JSON_ENV}=${labJson}) does not answer \`${command} ${args.join(' ')}\`: ${stderr.trim() || error.message}; start it with test/lab/up.sh ${lab.dir}, or unset ${LAB_JSON_ENV} to let the tests start their own`,
+              { cause: error },
+            ),
+          );
+      });
+    });
+  const ping = await ask('scontrol', ['ping']);
+  if (!/is UP/.test(ping)) {
+    throw new Error(
+      `slurmctld of the lab in ${lab.dir} is not UP (scontrol ping: ${ping.trim()}); restart it with test/lab/down.sh and up.sh`,
+    );
+  }
+  await ask('sacctmgr', ['-n', '-P', 'show', 'cluster', lab.clusterName, 'format=ControlPort']);
+}
+
 let ownedLabDir: string | undefined;
 
 /** Starts a lab unless one is given; sets `SLURMCAST_LAB_JSON` for the test workers. */
 export async function setup(): Promise<void> {
   const given = process.env[LAB_JSON_ENV];
   if (given !== undefined && given !== '' && existsSync(given)) {
+    // A lab.json outlives its lab: check the daemons answer before any test relies on them.
+    await checkGivenLab(given);
     return;
   }
   if (process.getuid?.() !== 0) {

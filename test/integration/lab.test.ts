@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { NodeSSH } from 'node-ssh';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { loadLab, parseScontrolLine, runSlurm, sbatch, waitForJobState } from './lab.js';
+import { loadLab, parseScontrolLine, runSlurm, sbatch, waitForAccounting, waitForJobState } from './lab.js';
 
 async function showNodes(): Promise<Map<string, Record<string, string>>> {
   const { stdout } = await runSlurm('scontrol', ['-o', 'show', 'node']);
@@ -16,31 +16,16 @@ async function showNodes(): Promise<Map<string, Record<string, string>>> {
   return nodes;
 }
 
-/** sacct may lag behind the end of a job by a moment; poll until the row is there. */
-async function sacctRow(
-  jobId: number,
-  fields: readonly string[],
-  timeoutMs = 30_000,
-): Promise<Record<string, string>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { stdout } = await runSlurm('sacct', [
-      '-n',
-      '-X',
-      '-P',
-      '-o',
-      fields.join(','),
-      '-j',
-      String(jobId),
-    ]);
-    const line = stdout.split('\n')[0] ?? '';
-    const values = line.split('|');
-    if (line !== '' && values.length === fields.length && values[0] !== '') {
-      return Object.fromEntries(fields.map((field, i) => [field, values[i] ?? '']));
-    }
-    if (Date.now() >= deadline) throw new Error(`no sacct row for job ${jobId} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+/**
+ * The job's accounting row. sacct lags slurmctld: a row can be missing, or still say RUNNING, right
+ * after the job ended; wait until accounting has recorded its end, then read it.
+ */
+async function sacctRow(jobId: number, fields: readonly string[]): Promise<Record<string, string>> {
+  await waitForAccounting([jobId], 60_000);
+  const { stdout } = await runSlurm('sacct', ['-n', '-X', '-P', '-o', fields.join(','), '-j', String(jobId)]);
+  const values = (stdout.split('\n')[0] ?? '').split('|');
+  expect(values, `sacct row of job ${jobId}`).toHaveLength(fields.length);
+  return Object.fromEntries(fields.map((field, i) => [field, values[i] ?? '']));
 }
 
 describe('the test lab', () => {
@@ -135,11 +120,14 @@ describe('the test lab', () => {
       'Duration=30',
       'Users=root',
     ]);
-    const { stdout } = await runSlurm('scontrol', ['-o', 'show', 'reservation', name]);
-    const fields = parseScontrolLine(stdout);
-    expect(fields).toMatchObject({ ReservationName: name, Nodes: 'c4', Users: 'root' });
-
-    await runSlurm('scontrol', ['delete', `ReservationName=${name}`]);
+    try {
+      const { stdout } = await runSlurm('scontrol', ['-o', 'show', 'reservation', name]);
+      const fields = parseScontrolLine(stdout);
+      expect(fields).toMatchObject({ ReservationName: name, Nodes: 'c4', Users: 'root' });
+    } finally {
+      // Also when the check fails: a reservation left on c4 would hold later runs on the same lab.
+      await runSlurm('scontrol', ['delete', `ReservationName=${name}`]);
+    }
     const after = await runSlurm('scontrol', ['-o', 'show', 'reservation']);
     expect(after.stdout).not.toContain(`ReservationName=${name} `);
   });

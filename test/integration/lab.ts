@@ -9,6 +9,7 @@
  * const lab = loadLab();
  * const jobId = await sbatch(['-p', 'cpu', '-t', '1'], '#!/bin/sh\nhostname\n');
  * await waitForJobState(jobId, ['COMPLETED'], 60_000);
+ * const states = await waitForAccounting([jobId], 60_000); // sacct has it, ended
  */
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -220,13 +221,18 @@ export async function runSlurm(
 
 /**
  * Submits `script` (passed on stdin) with `sbatch` and the given arguments.
- * `--parsable` is added so the job id can be read back.
+ * `--parsable` is added so the job id can be read back, and, unless the arguments name an output
+ * file, `--output` into the lab directory.
  *
  * @returns the job id.
  * @throws {LabError} `COMMAND_FAILED` when sbatch refuses the job.
  */
 export async function sbatch(args: string[], script: string): Promise<number> {
-  const fullArgs = args.includes('--parsable') ? [...args] : ['--parsable', ...args];
+  const withParsable = args.includes('--parsable') ? [...args] : ['--parsable', ...args];
+  // sbatch's default output file is slurm-<id>.out in the current directory, the checkout: keep
+  // job output in the lab directory, which goes away with the lab.
+  const namesOutput = args.some((a) => a === '-o' || a.startsWith('--output'));
+  const fullArgs = namesOutput ? withParsable : [`--output=${loadLab().dir}/slurm-%j.out`, ...withParsable];
   const { stdout } = await runSlurm('sbatch', fullArgs, { input: script });
   const jobId = Number.parseInt(stdout.trim().split(';')[0] ?? '', 10);
   if (!Number.isSafeInteger(jobId)) {
@@ -290,6 +296,69 @@ export async function waitForJobState(
       throw new LabError(
         LabErrorCode.Timeout,
         `job ${jobId} not in ${states.join('|')} after ${timeoutMs} ms (last state: ${last ?? 'unknown'})`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * Polls accounting (sacct, that is slurmdbd) until every job in `jobIds` has a row there in a final
+ * state. slurmctld hands job starts and ends to slurmdbd asynchronously, so a job that squeue or
+ * scontrol already reports COMPLETED can still be missing from sacct, or show there as PENDING or
+ * RUNNING, for a moment; anything that reads history must wait for this, not for slurmctld.
+ * A final state is not enough either: a short job's row first appears from its end message alone,
+ * already COMPLETED but with no partition and `Eligible=Unknown`, and a time-window query
+ * (`sacct --starttime`, which is what collect sends) does not return it until the rest arrives,
+ * about a second later. So a row counts only when it has its partition and eligible time too.
+ * An array job's id stands for all of its tasks: it counts as final when every task row is.
+ *
+ * @returns each job's final accounting state (the first word: `CANCELLED by 0` gives `CANCELLED`);
+ *   for an array job, the state of its first task row.
+ * @throws {LabError} `TIMEOUT` when `timeoutMs` passes first, naming the jobs still missing or not final.
+ */
+export async function waitForAccounting(
+  jobIds: readonly number[],
+  timeoutMs: number,
+): Promise<Map<number, string>> {
+  const deadline = Date.now() + timeoutMs;
+  const terminal: readonly string[] = TERMINAL_JOB_STATES;
+  for (;;) {
+    // With -j, sacct looks at all time (its default start of today does not apply).
+    const { stdout } = await runSlurm('sacct', [
+      '-n',
+      '-X',
+      '-P',
+      '-o',
+      'JobIDRaw,JobID,State,Partition,Eligible',
+      '-j',
+      jobIds.join(','),
+    ]);
+    const rows = stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        const [raw = '', id = '', state = '', partition = '', eligible = ''] = line.split('|');
+        const complete = partition !== '' && eligible !== '' && eligible !== 'Unknown';
+        return { raw, id, state: state.split(' ')[0] ?? '', complete };
+      });
+    const states = new Map<number, string>();
+    const waiting: string[] = [];
+    for (const jobId of jobIds) {
+      const own = rows.filter((r) => r.raw === String(jobId) || r.id.startsWith(`${jobId}_`));
+      const first = own[0];
+      if (first === undefined) waiting.push(`${jobId}: not in sacct`);
+      else if (!own.every((r) => r.complete && terminal.includes(r.state)))
+        waiting.push(
+          `${jobId}: ${own.map((r) => (r.complete ? r.state : `${r.state} (row incomplete)`)).join(',')}`,
+        );
+      else states.set(jobId, first.state);
+    }
+    if (waiting.length === 0) return states;
+    if (Date.now() >= deadline) {
+      throw new LabError(
+        LabErrorCode.Timeout,
+        `accounting has not recorded the end of every job after ${timeoutMs} ms (${waiting.join('; ')}); see slurmdbd.log and slurmctld.log in the lab dir`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 500));

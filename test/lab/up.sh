@@ -476,6 +476,12 @@ cloud_node_down() {
 CURRENT_LOG="$LAB_DIR/log/slurmctld.log"
 wait_for 30 "c5 to be IDLE+CLOUD+POWERED_DOWN" cloud_node_down
 wait_for 30 "sacct to answer" sacct -n -a -X -S now-1hour
+# sacct answering only shows slurmdbd is up. Jobs reach accounting through slurmctld's own link to
+# slurmdbd, which is up once slurmctld has registered there (the cluster row then names its port).
+ctld_registered() {
+  [[ "$(sacctmgr -n -P show cluster lab format=ControlPort)" == "${PORT[CTLD]}" ]]
+}
+wait_for 30 "slurmctld to register with slurmdbd" ctld_registered
 
 # ---------------------------------------------------------------------------
 step "starting slurmrestd (unix socket + JWT on TCP)" "$LAB_DIR/log/slurmrestd-local.log"

@@ -13,7 +13,7 @@ import { systemClock } from '../../../src/shared/clock.js';
 import { createStore } from '../../../src/store/create.js';
 import type { HistoryStore } from '../../../src/store/types.js';
 import { runCli } from '../../unit/cli/cli.js';
-import { loadLab, runSlurm, sbatch, waitForJobState } from '../lab.js';
+import { loadLab, runSlurm, sbatch, waitForAccounting, waitForJobState } from '../lab.js';
 
 const SOURCE = 'slurm:lab';
 
@@ -101,6 +101,9 @@ describe('slurmcast collect against the real lab', () => {
         [ids.cancelled, 'RUNNING'],
       ]),
     );
+    // A short job's row can show its end state before the rest of it (partition, eligible time)
+    // and before the time window collect asks for returns it: wait until it is whole.
+    await waitForAccounting([ids.cpu, ids.gpu, ids.failing], 60_000);
   });
 
   afterAll(async () => {
@@ -139,6 +142,7 @@ describe('slurmcast collect against the real lab', () => {
     await runSlurm('scancel', [String(ids.cancelled)]);
     await waitForJobState(ids.cancelled, ['CANCELLED'], 60_000);
     await waitForSacct(client, submittedAtS - 60, new Map([[ids.cancelled, 'CANCELLED']]));
+    await waitForAccounting([ids.cancelled], 60_000);
     // Twice more each, once through the CLI: running collect again stores nothing twice.
     const configFile = join(dir, 'slurmcast.json');
     writeFileSync(
@@ -197,11 +201,15 @@ describe('slurmcast collect against the real lab', () => {
       '-j',
       all.join(','),
     ]);
-    for (const line of stdout.trim().split('\n')) {
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(all.length);
+    const allocTres = new Map<number, string>();
+    for (const line of lines) {
       const [raw = '', state = '', tres = ''] = line.split('|');
       expect(byId.get(Number(raw))?.state).toBe(state.split(' ')[0]);
-      if (Number(raw) === ids.gpu) expect(tres).toContain('gres/gpu:a100=2');
+      allocTres.set(Number(raw), tres);
     }
+    expect(allocTres.get(ids.gpu)).toContain('gres/gpu:a100=2');
 
     for (const storeConfig of [config.store, influxConfig]) {
       const store = await createStore(storeConfig);

@@ -24,7 +24,7 @@ import {
 import { loadLab } from '../lab.js';
 
 const lab = loadLab();
-const dir = mkdtempSync(join(tmpdir(), 'sdk-faults-'));
+const dir = mkdtempSync(join(tmpdir(), 'slurmcast-sdk-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function freePort(): Promise<number> {

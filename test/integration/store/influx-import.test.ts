@@ -9,9 +9,10 @@ import { importSwf } from '../../../src/collect/import-history.js';
 import { resolveConfig } from '../../../src/config/load.js';
 import { createStore } from '../../../src/store/create.js';
 import { loadLab } from '../lab.js';
+import { tracePath } from '../../traces.js';
 
 // The published log, read in place; a missing one fails the test.
-const kth = '/work/shared/traces/KTH-SP2-1996-2.1-cln.swf.gz';
+const kth = tracePath('KTH-SP2-1996-2.1-cln.swf.gz');
 
 // Imports through the configured server store (InfluxDB behind the spool), as `slurmcast import` does.
 describe('imports into InfluxDB are all or nothing', () => {

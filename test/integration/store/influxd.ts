@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -47,27 +47,52 @@ export async function privateInfluxd(dir: string): Promise<PrivateInfluxd> {
     host: '127.0.0.1',
     port,
     async start() {
-      const log = openSync(join(dir, 'influxd.log'), 'a');
-      child = spawn('influxd', ['run', '-config', config], { stdio: ['ignore', log, log] });
+      const logPath = join(dir, 'influxd.log');
+      const log = openSync(logPath, 'a');
+      // Only what this start writes to the log counts (a restart appends to the same file).
+      const logOffset = statSync(logPath).size;
+      const started = spawn('influxd', ['run', '-config', config], { stdio: ['ignore', log, log] });
+      closeSync(log);
+      child = started;
+      let spawnError: Error | undefined;
+      started.once('error', (error) => (spawnError = error));
+      // A /ping answer alone could come from another process that took the port between freePort()
+      // and this bind (this influxd then exits). Ready means: this child is alive, its own log says
+      // it listens on this port, and the port answers.
+      const listening = `msg="Listening on HTTP"`;
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
-        if (child.exitCode !== null) throw new Error(`influxd exited early; see ${join(dir, 'influxd.log')}`);
-        const ok = await fetch(`http://127.0.0.1:${port}/ping`).then(
-          (r) => r.status === 204,
-          () => false,
-        );
-        if (ok) return;
+        if (spawnError !== undefined) throw new Error('influxd could not be started', { cause: spawnError });
+        if (started.exitCode !== null || started.signalCode !== null)
+          throw new Error(`influxd exited early; see ${logPath}`);
+        const ownLog = readFileSync(logPath, 'utf8').slice(logOffset);
+        const bound = ownLog
+          .split('\n')
+          .some((line) => line.includes(listening) && line.includes(`addr=127.0.0.1:${port} `));
+        const ok =
+          bound &&
+          (await fetch(`http://127.0.0.1:${port}/ping`).then(
+            (r) => r.status === 204,
+            () => false,
+          ));
+        if (ok && started.exitCode === null) return;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      throw new Error(`influxd did not answer /ping within 30 s; see ${join(dir, 'influxd.log')}`);
+      throw new Error(`influxd did not answer /ping within 30 s; see ${logPath}`);
     },
     async stop() {
       const running = child;
-      if (running === undefined || running.exitCode !== null || running.pid === undefined) return;
+      child = undefined;
+      if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
+      if (running.pid === undefined) return;
       const exited = new Promise((resolve) => running.once('exit', resolve));
       process.kill(running.pid, 'SIGTERM');
+      // influxd stops in well under a second; one that hangs is killed rather than left behind.
+      const killer = setTimeout(() => {
+        if (running.exitCode === null && running.pid !== undefined) process.kill(running.pid, 'SIGKILL');
+      }, 20_000);
       await exited;
-      child = undefined;
+      clearTimeout(killer);
     },
   };
 }

@@ -7,10 +7,11 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../../src/store/sqlite.js';
 import { runCli } from './cli.js';
+import { tracePath } from '../../traces.js';
 
 const mainPath = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 // The published logs, read in place; a missing one fails the test.
-const curie = '/work/shared/traces/CEA-Curie-2011-2.1-cln.swf.gz';
+const curie = tracePath('CEA-Curie-2011-2.1-cln.swf.gz');
 const CURIE_JOBS = 312_826;
 
 const dir = mkdtempSync(join(tmpdir(), 'slurmcast-cli-import-'));

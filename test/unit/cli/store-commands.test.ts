@@ -1,22 +1,26 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
 
 const swf = 'test/fixtures/swf/hand-20.swf';
 
 describe('reading commands over the embedded store', () => {
+  let dir: string | undefined;
   let configPath: string;
   let storePath: string;
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'slurmcast-cli-store-'));
+    dir = await mkdtemp(join(tmpdir(), 'slurmcast-cli-store-'));
     storePath = join(dir, 'history.db');
     configPath = join(dir, 'config.yaml');
     await writeFile(configPath, `store:\n  path: ${storePath}\n  spoolDir: ${join(dir, 'spool')}\n`);
     const imported = await runCli(['--config', configPath, '--json', 'import', '--swf', swf]);
     expect(imported.code, imported.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
   it('gives the same series from the store (bare --store: the config names it) as from the file', async () => {

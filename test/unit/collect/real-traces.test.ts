@@ -1,14 +1,13 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readAlibabaNodes, readAlibabaPods } from '../../../src/collect/alibaba.js';
 import { capacityByGpuType } from '../../../src/collect/inventory.js';
 import { readSwf } from '../../../src/collect/swf.js';
+import { tracePath } from '../../traces.js';
 
-// The published logs (see /work/shared/traces/README.md); read in place, never copied into the project.
-const traces = '/work/shared/traces';
+// The published logs, read in place, never copied into the project; a missing one fails (test/traces.ts).
 
 async function countSwf(file: string): Promise<{ jobs: number; skipped: number; partitions: Set<string> }> {
-  const read = readSwf(join(traces, file));
+  const read = readSwf(tracePath(file));
   const partitions = new Set<string>();
   let jobs = 0;
   for await (const batch of read) {
@@ -37,7 +36,7 @@ describe('importing the real workload logs', { timeout: 15_000 }, () => {
   it('reads both Alibaba pod lists (8,152 tasks each) and the node list (1,523 nodes, 6,212 GPUs)', async () => {
     const start = '2023-01-01T00:00:00Z';
     for (const name of ['default', 'gpuspec33']) {
-      const pods = await readAlibabaPods(join(traces, `alibaba-gpu-v2023-openb_pod_list_${name}.csv.gz`), {
+      const pods = await readAlibabaPods(tracePath(`alibaba-gpu-v2023-openb_pod_list_${name}.csv.gz`), {
         start,
       });
       expect({ name, tasks: pods.records.length, skipped: pods.skipped }).toEqual({
@@ -46,9 +45,7 @@ describe('importing the real workload logs', { timeout: 15_000 }, () => {
         skipped: 0,
       });
     }
-    const inventory = await readAlibabaNodes(
-      join(traces, 'alibaba-gpu-v2023-openb_node_list_all_node.csv.gz'),
-    );
+    const inventory = await readAlibabaNodes(tracePath('alibaba-gpu-v2023-openb_node_list_all_node.csv.gz'));
     expect(inventory.nodes).toHaveLength(1523);
     const capacity = capacityByGpuType(inventory);
     expect(capacity.reduce((sum, c) => sum + c.gpus, 0)).toBe(6212);

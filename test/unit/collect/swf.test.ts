@@ -87,8 +87,8 @@ describe('SWF job lines', () => {
 
   it('maps the 18 fields onto a job record', () => {
     const result = parseSwfLine('42 100 20 300 6 250 2048 8 600 4096 1 7 3 11 -1 -1 -1 -1', ctx);
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    // Narrows the type; never a silent pass (a failed parse throws here with what it said).
+    if (!result.ok) throw new Error(`expected a parsed job line, got ${JSON.stringify(result)}`);
     expect(result.record).toEqual({
       source: 'swf:t',
       jobId: '42',

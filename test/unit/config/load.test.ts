@@ -1,12 +1,18 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, resolveConfig } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/config/errors.js';
 
+const tempDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 async function writeTemp(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'slurmcast-config-'));
+  tempDirs.push(dir);
   const path = join(dir, name);
   await writeFile(path, text);
   return path;

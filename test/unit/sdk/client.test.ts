@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   ApiVersionError,
   AuthRefusedError,
@@ -284,7 +284,8 @@ describe('secrets', () => {
   });
 
   it('never puts the JWT in an error or a log line, even when the server echoes it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sdk-token-'));
+    const dir = mkdtempSync(join(tmpdir(), 'slurmcast-sdk-token-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'jwt'), `${token}\n`);
     const { logger, lines } = capture();
     const client = new SlurmClient({

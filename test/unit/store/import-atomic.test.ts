@@ -7,10 +7,10 @@ import { ImportConflictError, TraceFormatError, TraceReadError } from '../../../
 import { importAlibabaGpu, importSwf } from '../../../src/collect/import-history.js';
 import { openEmbeddedStore } from '../../../src/store/sqlite.js';
 import type { HistoryStore } from '../../../src/store/types.js';
+import { tracePath } from '../../traces.js';
 
-// Real traces are inputs of these tests: a missing one fails the test (readFileSync throws).
-const traces = '/work/shared/traces';
-const kth = join(traces, 'KTH-SP2-1996-2.1-cln.swf.gz');
+// Real traces are inputs of these tests: a missing one fails the test, naming where it was looked for.
+const kth = tracePath('KTH-SP2-1996-2.1-cln.swf.gz');
 const KTH_JOBS = 28_476;
 const dir = mkdtempSync(join(tmpdir(), 'slurmcast-import-atomic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

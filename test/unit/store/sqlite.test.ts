@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { describeStoreContract, job } from '../../contract/store.contract.js';
+import { describePersistentStoreContract, job } from '../../contract/store.contract.js';
 import { openEmbeddedStore } from '../../../src/store/sqlite.js';
 import { StoreCorruptError } from '../../../src/store/errors.js';
 import type { HistoryStore } from '../../../src/store/types.js';
 
-describeStoreContract('embedded SQLite', () => {
+describePersistentStoreContract('embedded SQLite', () => {
   const dir = mkdtempSync(join(tmpdir(), 'slurmcast-store-'));
   const path = join(dir, 'history.db');
   let current: HistoryStore = openEmbeddedStore(path);
