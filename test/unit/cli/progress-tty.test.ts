@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { quote } from 'shell-quote';
 import { describe, expect, it } from 'vitest';
+import { quoteForPosixShell } from '../../../sdk/transports/quote.js';
 
 const mainPath = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 // util-linux `script` runs a command on a pseudo-terminal: the one way to give the CLI a real TTY.
@@ -16,8 +16,8 @@ const hasScript = (() => {
 
 /** Runs the CLI from source with stdout and stderr on a pseudo-terminal; returns what it showed. */
 function onTerminal(args: readonly string[]): Promise<string> {
-  // `script -c` takes one shell command line: every word is quoted (shell-quote), none is pasted raw.
-  const command = quote([process.execPath, '--import', 'tsx', mainPath, ...args]);
+  // `script -c` takes one shell command line: every word is quoted (the SDK's POSIX quoting), none is pasted raw.
+  const command = [process.execPath, '--import', 'tsx', mainPath, ...args].map(quoteForPosixShell).join(' ');
   return new Promise((resolve, reject) => {
     execFile(
       'script',
