@@ -15,3 +15,4 @@ export { seasonalWarmPoolPolicy, type SeasonalWarmPoolOptions } from './policies
 export { modelForecaster, profileForecaster, type QuantileForecaster } from './policies/forecaster.js';
 export { newsvendorQuantile, quantileOf } from './policies/quantile.js';
 export { warmDecisions } from './policies/decisions.js';
+export * from './plan.js';
