@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseLabUpOutput } from '../lab/output.js';
 import { LAB_JSON_ENV, labEnv, loadLab } from './lab.js';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -83,8 +84,7 @@ export async function setup(): Promise<void> {
   const labDir = await mkdtemp(join(tmpdir(), 'slurmcast-lab-'));
   ownedLabDir = labDir;
   const stdout = await runLabScript(upScript, labDir);
-  const labJson = stdout.trim().split('\n').pop() ?? join(labDir, 'lab.json');
-  process.env[LAB_JSON_ENV] = labJson;
+  process.env[LAB_JSON_ENV] = parseLabUpOutput(stdout).labJson;
 }
 
 /** Stops the lab this run started (a lab given through the environment is left alone). */

@@ -56,6 +56,8 @@ export const LabSchema = z.object({
   nodes: z.array(z.string().min(1)).min(1),
   gpuNodes: z.record(z.string(), z.object({ type: z.string().min(1), count: z.number().int().positive() })),
   cloudNodes: z.array(z.string().min(1)),
+  /** The Slurmcast config up.sh wrote for the lab (labs from before it existed lack it). */
+  slurmcastConfig: absolutePath.optional(),
 });
 
 /** A parsed lab.json. */

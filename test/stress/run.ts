@@ -27,6 +27,7 @@ import {
   type RunSummary,
   type StressRun,
 } from './report.js';
+import { parseLabUpOutput } from '../lab/output.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const upScript = join(projectRoot, 'test/lab/up.sh');
@@ -136,7 +137,7 @@ async function main(): Promise<number> {
       );
       return 1;
     }
-    const labJson = up.stdout.trim().split('\n').pop() ?? join(labDir, 'lab.json');
+    const { labJson } = parseLabUpOutput(up.stdout);
     for (let index = 1; index <= runCount && interrupted === null; index += 1) {
       const reportPath = join(reportDir, `run-${index}.json`);
       process.stderr.write(`[stress] run ${index} of ${runCount}\n`);
