@@ -16,6 +16,9 @@ export {
   ListNodes,
   ListPartitions,
   ListReservations,
+  ListReservationJobs,
+  ListAccountingReservations,
+  listJobsInReservations,
   Ping,
 } from './commands/read.js';
 export {
@@ -31,6 +34,8 @@ export * from './models.js';
 export type {
   JobHistoryInput,
   QueueInput,
+  ReservationJobsInput,
+  AccountingReservationsInput,
   CreateReservationInput,
   UpdateReservationInput,
   DeleteReservationInput,

@@ -56,6 +56,8 @@ export type JobHistoryInput = z.infer<typeof JobHistoryInputSchema>;
 export const QueueInputSchema = z.strictObject({
   users: z.array(SlurmName).optional(),
   partitions: z.array(SlurmName).optional(),
+  /** Keep only jobs submitted into (or pulled by) these reservations, by name (`squeue -R`). */
+  reservations: z.array(SlurmName).optional(),
   /** Keep only these states (PENDING, RUNNING…). */
   states: z.array(z.string().regex(/^[A-Z_]+$/)).optional(),
 });
@@ -187,5 +189,26 @@ export const SetNodeFeaturesInputSchema = z.strictObject({
   available: z.array(Feature).optional(),
 });
 export type SetNodeFeaturesInput = z.infer<typeof SetNodeFeaturesInputSchema>;
+
+/** Reads of reservation use cover a time window, like job history. */
+const timeWindow = {
+  /** Jobs running or ended at or after this instant (reservations overlapping it). */
+  startEpochS: EpochS,
+  endEpochS: EpochS.optional(),
+};
+
+export const ReservationJobsInputSchema = z.strictObject({
+  ...timeWindow,
+  /** Keep jobs of these reservations (numeric ids, as `ListAccountingReservations` returns them). */
+  reservationIds: z.array(z.number().int().positive()).min(1),
+});
+export type ReservationJobsInput = z.infer<typeof ReservationJobsInputSchema>;
+
+export const AccountingReservationsInputSchema = z.strictObject({
+  ...timeWindow,
+  /** Keep only reservations with these names (every id a name ever had in the window). */
+  names: z.array(ReservationName).min(1).optional(),
+});
+export type AccountingReservationsInput = z.infer<typeof AccountingReservationsInputSchema>;
 
 export { noNul };

@@ -160,6 +160,41 @@ export const ReservationSchema = z.object({
 });
 export type Reservation = z.infer<typeof ReservationSchema>;
 
+/**
+ * A job's use of a reservation, from accounting: what the engine measures a reservation by. sacct 22.05
+ * often leaves a started job's `Reservation` column empty and slurmrestd v0.0.38 returns no usable
+ * name, but the numeric `ReservationId` is always set, so jobs are matched by id.
+ */
+export const ReservationJobSchema = z.object({
+  /** `JobIDRaw`. */
+  jobId: count,
+  /** Slurm's numeric reservation id (`ReservationId`), stable across renames, new on re-creation. */
+  reservationId: count,
+  /** The reservation's name: from accounting when it has it, else resolved from the id; null if unknown. */
+  reservation: z.string().nullable(),
+  user: z.string(),
+  account: z.string().nullable(),
+  partition: z.string().nullable(),
+  /** Base state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED… */
+  state: z.string().min(1),
+  startEpochS: epochS,
+  endEpochS: epochS,
+  elapsedS: count,
+  allocTres: TresSchema,
+  /** Hostlist expression; null before the job ran. */
+  nodes: z.string().nullable(),
+});
+export type ReservationJob = z.infer<typeof ReservationJobSchema>;
+
+/** A reservation as accounting (slurmdbd) keeps it: deleted and past ones too, each with its id. */
+export const AccountingReservationSchema = z.object({
+  id: count,
+  name: z.string().min(1),
+  startEpochS: epochS,
+  endEpochS: epochS,
+});
+export type AccountingReservation = z.infer<typeof AccountingReservationSchema>;
+
 /** Result of a controller ping. */
 export const PingResultSchema = z.object({
   controllers: z.array(z.object({ host: z.string(), up: z.boolean(), role: z.string() })),

@@ -10,6 +10,7 @@ import type { Redactor } from './redact.js';
 /** The Slurm programs the SDK runs. A closed list: a transport never runs anything else. */
 export const SlurmProgram = {
   sacct: 'sacct',
+  sacctmgr: 'sacctmgr',
   squeue: 'squeue',
   sinfo: 'sinfo',
   scontrol: 'scontrol',

@@ -1,18 +1,22 @@
 import type { RestCall } from '../command.js';
 import type {
+  AccountingReservation,
   JobRecord,
   Node,
   Partition,
   PingResult,
   QueueJob,
   Reservation,
+  ReservationJob,
   WriteResult,
 } from '../models.js';
 import type {
+  AccountingReservationsInput,
   CreateReservationInput,
   DeleteReservationInput,
   JobHistoryInput,
   PowerNodesInput,
+  ReservationJobsInput,
   SetNodeFeaturesInput,
   UpdateReservationInput,
 } from '../inputs.js';
@@ -33,6 +37,10 @@ export interface RestMapping {
   nodes(): RestCall<Node[]>;
   partitions(): RestCall<Partition[]>;
   reservations(): RestCall<Reservation[]>;
+  /** Jobs of the given reservation ids in a window (from accounting). */
+  reservationJobs(input: ReservationJobsInput): RestCall<ReservationJob[]>;
+  /** Reservations as accounting keeps them; v0.0.38 has no such endpoint. */
+  accountingReservations?(input: AccountingReservationsInput): RestCall<AccountingReservation[]>;
   ping(): RestCall<PingResult>;
   createReservation?(input: CreateReservationInput): RestCall<WriteResult>;
   updateReservation?(input: UpdateReservationInput): RestCall<WriteResult>;

@@ -1,5 +1,5 @@
 import type { RestCall } from '../command.js';
-import type { JobHistoryInput } from '../inputs.js';
+import type { JobHistoryInput, ReservationJobsInput } from '../inputs.js';
 import type { WireRequest } from '../wire.js';
 import type { RestMapping } from './mapping.js';
 import {
@@ -8,6 +8,7 @@ import {
   partitionsFromRest,
   pingFromRest,
   queueJobsFromJobInfo,
+  reservationJobsFromDb,
   reservationsFromRest,
 } from './v0_0_38.js';
 
@@ -25,8 +26,8 @@ function get<O>(path: string, parse: (body: string) => O, query?: Record<string,
 }
 
 /**
- * OpenAPI v0.0.38, served by Slurm 22.05. It has no reservation create/update/delete and no node
- * update, so those members are absent.
+ * OpenAPI v0.0.38, served by Slurm 22.05. It has no reservation create/update/delete, no node update
+ * and no accounting reservations (slurmdb lists none), so those members are absent.
  */
 export const restV0038: RestMapping = {
   version: 'v0.0.38',
@@ -47,5 +48,12 @@ export const restV0038: RestMapping = {
   nodes: () => get('/slurm/v0.0.38/nodes', nodesFromRest),
   partitions: () => get('/slurm/v0.0.38/partitions', partitionsFromRest),
   reservations: () => get('/slurm/v0.0.38/reservations', reservationsFromRest),
+  reservationJobs(input: ReservationJobsInput) {
+    // The `reservation` parameter is accepted and ignored by v0.0.38: the ids are matched on our side.
+    const query: Record<string, string> = { start_time: dbTime(input.startEpochS) };
+    if (input.endEpochS !== undefined) query['end_time'] = dbTime(input.endEpochS);
+    const ids = new Set(input.reservationIds);
+    return get('/slurmdb/v0.0.38/jobs', (body) => reservationJobsFromDb(body, ids), query);
+  },
   ping: () => get('/slurm/v0.0.38/ping', pingFromRest),
 };

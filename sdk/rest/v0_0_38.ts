@@ -8,6 +8,7 @@ import type {
   PingResult,
   QueueJob,
   Reservation,
+  ReservationJob,
   Tres,
 } from '../models.js';
 import { MAX_EPOCH_S } from '../models.js';
@@ -277,6 +278,35 @@ export function jobRecordsFromDb(body: string): JobRecord[] {
       totalCpuS: totalMs / 1000,
     };
   });
+}
+
+/**
+ * `GET /slurmdb/v0.0.38/jobs` → the jobs of the given reservations. v0.0.38 ignores its `reservation`
+ * query parameter and returns a number, not the name, in `reservation.name`; `reservation.id` is right.
+ */
+export function reservationJobsFromDb(body: string, reservationIds: ReadonlySet<number>): ReservationJob[] {
+  const { jobs } = parseJsonBody('ListReservationJobs', DbJobsResponse, body);
+  const out: ReservationJob[] = [];
+  for (const j of jobs) {
+    const reservationId = j.reservation.id ?? 0;
+    if (!reservationIds.has(reservationId)) continue;
+    const name = j.reservation.name;
+    out.push({
+      jobId: j.job_id,
+      reservationId,
+      reservation: typeof name === 'string' ? nullIfEmpty(name) : null,
+      user: j.user,
+      account: nullIfEmpty(j.account),
+      partition: nullIfEmpty(j.partition),
+      state: j.state.current.split(' ')[0] ?? j.state.current,
+      startEpochS: zeroToNull(j.time.start),
+      endEpochS: zeroToNull(j.time.end),
+      elapsedS: j.time.elapsed,
+      allocTres: tresFromList(j.tres.allocated),
+      nodes: j.nodes === 'None assigned' ? null : nullIfEmpty(j.nodes),
+    });
+  }
+  return out.sort((a, b) => a.jobId - b.jobId);
 }
 
 /** Job states still in the queue. */
