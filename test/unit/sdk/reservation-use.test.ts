@@ -45,17 +45,16 @@ function cliClient(): { client: SlurmClient; fake: FakeTransport } {
 }
 
 function restClient(): { client: SlurmClient; rest: FakeTransport<'http'>; commands: FakeTransport } {
-  const json = { 'content-type': 'application/json' };
   const rest = new FakeTransport({
     protocol: 'http',
     replies: [
       {
         match: httpMatch('GET', '/slurmdb/v0.0.38/jobs'),
-        reply: { status: 200, headers: json, body: fixture('rest-v0.0.38-slurmdb-jobs-reservation.json') },
+        reply: { status: 200, body: fixture('rest-v0.0.38-slurmdb-jobs-reservation.json') },
       },
       {
         match: httpMatch('GET', '/slurm/v0.0.38/jobs'),
-        reply: { status: 200, headers: json, body: fixture('rest-v0.0.38-jobs-reservation.json') },
+        reply: { status: 200, body: fixture('rest-v0.0.38-jobs-reservation.json') },
       },
     ],
   });
