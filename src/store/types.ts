@@ -85,6 +85,42 @@ export interface SnapshotQuery {
   beforeS?: number;
 }
 
+/**
+ * What a job really did with its GPUs on one node, summarised from nvidia-smi samples (see
+ * docs/gpu-use.md). Keyed by `(source, jobId, node)`: storing the same key again replaces it, so a
+ * collector that re-reads a growing sample file simply rewrites the summary.
+ */
+export interface GpuUseRecord {
+  source: string;
+  jobId: string;
+  node: string;
+  /** The job's user, as the sampler saw it (`SLURM_JOB_USER`). */
+  user: string;
+  /** GPUs of the job on this node that were sampled. */
+  gpuCount: number;
+  /** Samples taken (each covers every GPU of the job on the node). */
+  sampleCount: number;
+  /** Mean GPU utilisation over every sample and GPU, percent; null when the driver reported none. */
+  meanUtilPct: number | null;
+  /** Highest GPU utilisation of any GPU in any sample, percent; null when none was reported. */
+  maxUtilPct: number | null;
+  /** Most memory one GPU held in any sample, MiB. */
+  maxMemUsedMiB: number;
+  /** First and last sample times, Unix seconds. */
+  firstSampleS: number;
+  lastSampleS: number;
+}
+
+/** Which GPU-use records to read. Every filter is optional. */
+export interface GpuUseQuery {
+  source?: string;
+  user?: string;
+  /** Inclusive lower bound on `lastSampleS`, Unix seconds. */
+  lastSampleFromS?: number;
+  /** Exclusive upper bound on `lastSampleS`, Unix seconds. */
+  lastSampleBeforeS?: number;
+}
+
 /** What the store keeps about one imported source: which content its jobs came from. */
 export interface SourceManifest {
   source: string;
@@ -173,6 +209,16 @@ export interface HistoryStore {
   putNodeSnapshot(snapshot: NodeSnapshot): Promise<void>;
   /** Node snapshots of one source, ordered by time. */
   nodeSnapshots(query: SnapshotQuery): Promise<NodeSnapshot[]>;
+  /**
+   * Inserts or replaces GPU-use summaries (by `(source, jobId, node)`).
+   * @throws {StoreError} when the store cannot be written.
+   */
+  upsertGpuUse(records: readonly GpuUseRecord[]): Promise<void>;
+  /**
+   * GPU-use summaries matching the query, ordered by `lastSampleS`, then source, job id and node.
+   * @throws {StoreError} when the store cannot be read.
+   */
+  gpuUse(query?: GpuUseQuery): Promise<GpuUseRecord[]>;
   /** Where collection of `source` stopped (Unix seconds), or null if it never ran. */
   watermark(source: string): Promise<number | null>;
   /** Records where collection of `source` stopped. Call only after the data before it is durable. */
@@ -191,3 +237,21 @@ export function wholeSecondBounds(query: JobQuery): { fromS: number; beforeS: nu
 
 /** Default records per batch for `jobs()`. */
 export const DEFAULT_JOB_BATCH = 10_000;
+
+/** Whether a GPU-use record matches a query (the reference for every store's filter). */
+export function gpuUseMatches(record: GpuUseRecord, query: GpuUseQuery): boolean {
+  return (
+    (query.source === undefined || record.source === query.source) &&
+    (query.user === undefined || record.user === query.user) &&
+    (query.lastSampleFromS === undefined || record.lastSampleS >= query.lastSampleFromS) &&
+    (query.lastSampleBeforeS === undefined || record.lastSampleS < query.lastSampleBeforeS)
+  );
+}
+
+/** The order `gpuUse()` returns records in. */
+export function compareGpuUse(a: GpuUseRecord, b: GpuUseRecord): number {
+  const key = (r: GpuUseRecord): string => `${r.source}\u0000${r.jobId}\u0000${r.node}`;
+  const ka = key(a);
+  const kb = key(b);
+  return a.lastSampleS - b.lastSampleS || (ka < kb ? -1 : ka > kb ? 1 : 0);
+}
