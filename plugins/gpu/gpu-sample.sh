@@ -6,14 +6,21 @@
 # the SDK's (sdk/parse/nvidia-smi.ts), so this script never has to understand a driver's format.
 #
 # It always exits 0: a failing Prolog makes slurmd drain the node, and a missed sample must never
-# cost a node. Problems go to stderr, which slurmd writes to its log.
+# cost a node. slurmd discards a Prolog's output, so problems are appended to
+# $SLURMCAST_GPU_SPOOL_DIR/gpu-sample-errors.log (and written to stderr).
 #
 # Environment (from slurmd): SLURM_JOB_ID, SLURM_JOB_USER, SLURMD_NODENAME, SLURM_JOB_GPUS or
 # CUDA_VISIBLE_DEVICES, SLURM_SCRIPT_CONTEXT. Set by the site: SLURMCAST_GPU_SPOOL_DIR (default
 # /var/spool/slurmcast/gpu), PATH to find nvidia-smi.
 set -u
 
-note() { printf 'slurmcast gpu-sample: %s\n' "$*" >&2; }
+spool_dir="${SLURMCAST_GPU_SPOOL_DIR:-/var/spool/slurmcast/gpu}"
+note() {
+  local text
+  text="$(date -u +%FT%TZ) ${SLURMD_NODENAME:-?} slurmcast gpu-sample: $*"
+  printf '%s\n' "$text" >&2
+  printf '%s\n' "$text" >>"$spool_dir/gpu-sample-errors.log" 2>/dev/null || true
+}
 
 sample() {
   local job="${SLURM_JOB_ID:-}" node="${SLURMD_NODENAME:-}" gpus="${SLURM_JOB_GPUS:-${CUDA_VISIBLE_DEVICES:-}}"
@@ -22,7 +29,7 @@ sample() {
     note "SLURM_JOB_ID or SLURMD_NODENAME is not set: not run by slurmd?"
     return 0
   fi
-  local dir="${SLURMCAST_GPU_SPOOL_DIR:-/var/spool/slurmcast/gpu}" xml at_s
+  local dir="$spool_dir" xml at_s
   if ! mkdir -p -- "$dir"; then
     note "cannot create $dir"
     return 0

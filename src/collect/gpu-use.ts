@@ -163,6 +163,12 @@ export function summariseGpuUse(samples: readonly GpuSample[], source: string): 
   );
 }
 
+/**
+ * Where the sampler spools when the site sets no `SLURMCAST_GPU_SPOOL_DIR`; plugins/gpu/gpu-sample.sh
+ * spells the same path (a shell script cannot import it).
+ */
+export const DEFAULT_GPU_SPOOL_DIR = '/var/spool/slurmcast/gpu';
+
 /** Sample files are named after the node that wrote them. */
 const SAMPLE_FILE = /^gpu-samples-[A-Za-z0-9_.-]+\.jsonl$/;
 
