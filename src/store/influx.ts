@@ -34,6 +34,7 @@ import {
 import {
   DEFAULT_JOB_BATCH,
   compareGpuUse,
+  gpuUseMatches,
   wholeSecondBounds,
   type BeginImportOptions,
   type GpuUseQuery,
@@ -356,14 +357,18 @@ export class InfluxStore implements HistoryStore {
     await this.#ensureReady();
     const where = [
       query.source === undefined ? undefined : `source = ${escape.stringLit(query.source)}`,
-      query.user === undefined ? undefined : `"user" = ${escape.stringLit(query.user)}`,
       query.lastSampleFromS === undefined ? undefined : `last_sample_s >= ${query.lastSampleFromS}`,
       query.lastSampleBeforeS === undefined ? undefined : `last_sample_s < ${query.lastSampleBeforeS}`,
     ].filter((clause) => clause !== undefined);
     const rows = await this.#query(
       `SELECT * FROM ${Measurements.gpuUse}${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`,
     );
-    return rows.map(gpuUseFromRow).sort(compareGpuUse);
+    // The user is matched here, not in InfluxQL: InfluxDB 1.6 cannot parse the escaped backslash
+    // that a string literal of a name holding one needs.
+    return rows
+      .map(gpuUseFromRow)
+      .filter((r) => gpuUseMatches(r, query))
+      .sort(compareGpuUse);
   }
 
   async watermark(source: string): Promise<number | null> {
