@@ -35,18 +35,22 @@ sample() {
     return 0
   fi
   at_s="$(date +%s.%N)"
-  if ! xml="$(timeout 20 nvidia-smi -q -x 2>&1)"; then
+  # stdout only: a warning on stderr must not end up inside the XML (nvidia-smi prints its own
+  # failures, such as "could not communicate with the NVIDIA driver", on stdout).
+  if ! xml="$(timeout 20 nvidia-smi -q -x 2>/dev/null)"; then
     note "nvidia-smi -q -x failed for job $job: ${xml:0:300}"
     return 0
   fi
-  # JSON::PP is part of core perl; one syswrite on an O_APPEND handle keeps lines whole when several
-  # jobs of a node end at once.
-  JOB="$job" NODE="$node" GPUS="$gpus" AT_S="$at_s" XML="$xml" USER_NAME="${SLURM_JOB_USER:-}" \
+  # The XML goes through stdin: a full document of an 8-GPU node is larger than one environment
+  # variable may be. JSON::PP is part of core perl; one syswrite on an O_APPEND handle keeps lines
+  # whole when several jobs of a node end at once.
+  printf '%s' "$xml" | JOB="$job" NODE="$node" GPUS="$gpus" AT_S="$at_s" USER_NAME="${SLURM_JOB_USER:-}" \
     CONTEXT="${SLURM_SCRIPT_CONTEXT:-}" perl -MJSON::PP -e '
+      my $xml = do { local $/; <STDIN> };
       my %line = (
         v => 1, jobId => $ENV{JOB}, node => $ENV{NODE}, user => $ENV{USER_NAME},
         atS => 0 + $ENV{AT_S}, context => $ENV{CONTEXT},
-        gpus => [split /,/, $ENV{GPUS}], nvidiaSmiXml => $ENV{XML},
+        gpus => [split /,/, $ENV{GPUS}], nvidiaSmiXml => $xml,
       );
       my $text = JSON::PP->new->canonical->encode(\%line) . "\n";
       open(my $fh, ">>", $ARGV[0]) or die "open $ARGV[0]: $!\n";
