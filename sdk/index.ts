@@ -74,3 +74,12 @@ export {
 export type { RestMapping } from './rest/mapping.js';
 export { REST_MAPPINGS, SUPPORTED_REST_VERSIONS, versionsInOpenApi } from './rest/versions.js';
 export { parseSacct, SACCT_FIELDS, SACCT_DELIMITER } from './parse/sacct.js';
+export {
+  parseNvidiaSmiXml,
+  NvidiaSmiOutputError,
+  NvidiaSmiProblem,
+  NvidiaSmiLogSchema,
+  NvidiaSmiGpuSchema,
+  NvidiaSmiProcessSchema,
+} from './parse/nvidia-smi.js';
+export type { NvidiaSmiLog, NvidiaSmiGpu, NvidiaSmiProcess } from './parse/nvidia-smi.js';

@@ -299,6 +299,14 @@ export const Params = {
     integer: true,
     description: 'Records written to the store per batch by import',
   }),
+  gpuBusyShare: param({
+    unit: 'fraction',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    integer: false,
+    description: 'Mean GPU utilisation (0–1) from which a job’s sampled GPUs count as busy, not idle',
+  }),
 
   // --- config: costs ---
   idleNodeHour: param({

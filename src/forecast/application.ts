@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import type { GpuUseRecord } from '../shared/gpu-use-record.js';
 import type { JobRecord } from '../shared/job-record.js';
 import { seriesKnownAt } from '../series/known-at.js';
 import type { SeriesName } from '../series/types.js';
@@ -166,11 +167,14 @@ export async function predictJobFromHistory(request: {
   jobId: string;
   timeZone: string;
   seed?: number;
+  /** GPU use of earlier jobs, for "GPUs actually used"; without it the request is echoed. */
+  gpuUse?: readonly GpuUseRecord[];
 }): Promise<JobPrediction> {
   const all: JobRecord[] = [];
   for await (const batch of request.jobs) for (const j of batch) all.push(j);
   return predictJob(all, request.jobId, {
     timeZone: request.timeZone,
     seed: resolveParam('seed', request.seed),
+    ...(request.gpuUse === undefined ? {} : { gpuUse: request.gpuUse }),
   });
 }

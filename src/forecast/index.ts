@@ -38,6 +38,7 @@ export { lstm, prepareLstmBackend, type LstmOptions } from './models/lstm.js';
 export { ensemble } from './models/ensemble.js';
 export * from './errors.js';
 export {
+  gpusActuallyUsed,
   predictJob,
   trainJobPredictor,
   type JobPrediction,

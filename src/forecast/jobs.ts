@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { RandomForestRegression } from 'ml-random-forest';
+import type { GpuUseRecord } from '../shared/gpu-use-record.js';
 import type { JobRecord } from '../shared/job-record.js';
 import { InvalidSeriesError, JobPredictionError } from './errors.js';
 
@@ -11,8 +12,16 @@ export interface JobPrediction {
   /** Predicted actual runtime, capped at the time limit. */
   runtimeS: number;
   gpuCount: number;
-  /** Predicted GPUs actually used: the request, since no log here records GPU use. */
+  /**
+   * Predicted GPUs actually used, in busy-GPU equivalents: the request scaled by the mean GPU
+   * utilisation of the same user's earlier sampled jobs (`gpusUsedFrom: 'samples'`), or the request
+   * itself when none of them was sampled (`gpusUsedFrom: 'request'`).
+   */
   gpusUsed: number;
+  /** Where `gpusUsed` came from. */
+  gpusUsedFrom: 'samples' | 'request';
+  /** Earlier jobs of the user whose GPU samples `gpusUsed` rests on (0 with `request`). */
+  gpusUsedSampledJobs: number;
   memMiB: number;
   /** Predicted peak memory, or null when the history has too few jobs with a recorded peak. */
   peakMemMiB: number | null;
@@ -33,6 +42,8 @@ export interface JobPredictorOptions {
   minTrain?: number;
   seed?: number;
   nEstimators?: number;
+  /** GPU use of earlier jobs (the store's `gpuUse()`); without it `gpusUsed` is the request. */
+  gpuUse?: readonly GpuUseRecord[];
 }
 
 export interface JobPredictor {
@@ -169,7 +180,7 @@ export function trainJobPredictor(history: Iterable<JobRecord>, options: JobPred
         jobId: job.jobId,
         timeLimitS: limit,
         gpuCount: job.gpuCount,
-        gpusUsed: job.gpuCount,
+        ...gpusActuallyUsed(job, options.gpuUse ?? [], options.asOfS),
         memMiB: job.memMiB,
       };
       if (runtimeForest === null) {
@@ -187,6 +198,39 @@ export function trainJobPredictor(history: Iterable<JobRecord>, options: JobPred
       };
     },
   };
+}
+
+/**
+ * GPUs a job will really keep busy, from what the same user's earlier jobs did with theirs: the
+ * request times the mean, over those jobs, of each job's utilisation-weighted share of its GPUs.
+ * Only samples taken before `asOfS` count (a job never learns from its own or later samples).
+ *
+ * @example
+ * gpusActuallyUsed(job, await store.gpuUse({ user: job.user }), job.submitS)
+ * // { gpusUsed: 1.2, gpusUsedFrom: 'samples', gpusUsedSampledJobs: 14 } for a 4-GPU request
+ */
+export function gpusActuallyUsed(
+  job: Pick<JobRecord, 'jobId' | 'user' | 'gpuCount'>,
+  gpuUse: readonly GpuUseRecord[],
+  asOfS: number,
+): Pick<JobPrediction, 'gpusUsed' | 'gpusUsedFrom' | 'gpusUsedSampledJobs'> {
+  const byJob = new Map<string, { weighted: number; gpus: number }>();
+  for (const r of gpuUse) {
+    if (r.user !== job.user || r.jobId === job.jobId || r.lastSampleS >= asOfS) continue;
+    if (r.meanUtilPct === null || r.gpuCount <= 0) continue;
+    const key = `${r.source}\u0000${r.jobId}`;
+    const sums = byJob.get(key) ?? { weighted: 0, gpus: 0 };
+    sums.weighted += (r.gpuCount * Math.min(100, r.meanUtilPct)) / 100;
+    sums.gpus += r.gpuCount;
+    byJob.set(key, sums);
+  }
+  if (job.gpuCount === 0 || byJob.size === 0) {
+    return { gpusUsed: job.gpuCount, gpusUsedFrom: 'request', gpusUsedSampledJobs: 0 };
+  }
+  let shareSum = 0;
+  for (const { weighted, gpus } of byJob.values()) shareSum += weighted / gpus;
+  const gpusUsed = Math.round(job.gpuCount * (shareSum / byJob.size) * 100) / 100;
+  return { gpusUsed, gpusUsedFrom: 'samples', gpusUsedSampledJobs: byJob.size };
 }
 
 /**

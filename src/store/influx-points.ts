@@ -1,6 +1,13 @@
 import type { IPoint } from 'influx';
 import type { JobRecord, JobState } from '../shared/job-record.js';
-import type { NodeStatus, PowerState, QueueDemand, QueueState, SourceManifest } from './types.js';
+import type {
+  GpuUseRecord,
+  NodeStatus,
+  PowerState,
+  QueueDemand,
+  QueueState,
+  SourceManifest,
+} from './types.js';
 
 /**
  * The InfluxDB 1.x schema, as pure functions from records to points and back (see docs/store.md).
@@ -22,6 +29,8 @@ export const Measurements = {
   manifest: 'manifest',
   /** One point per import in progress: which process stages which generation. */
   staging: 'staging',
+  /** One point per job and node: what the job did with its GPUs there (docs/gpu-use.md). */
+  gpuUse: 'gpu_use',
 } as const;
 
 /**
@@ -273,6 +282,53 @@ export function snapshotMarkerPoint(
 /** A source's watermark: one point per source at time 0, overwritten on every move. */
 export function watermarkPoint(source: string, atS: number): IPoint {
   return { measurement: Measurements.watermark, tags: { source }, fields: { at_s: atS }, timestamp: '0' };
+}
+
+/** Stands for a null utilisation: a field left out would keep the value an earlier write gave it. */
+const NO_READING = -1;
+
+/**
+ * A job's GPU use on one node. Tags stay bounded (source, node); the point's time is the first
+ * sample's second plus the job's discriminator, so rewriting a job's summary replaces its point.
+ */
+export function gpuUsePoint(record: GpuUseRecord): IPoint {
+  return {
+    measurement: Measurements.gpuUse,
+    tags: { source: record.source, node: record.node },
+    fields: {
+      job_id: record.jobId,
+      user: record.user,
+      gpu_count: record.gpuCount,
+      sample_count: record.sampleCount,
+      mean_util_pct: record.meanUtilPct ?? NO_READING,
+      max_util_pct: record.maxUtilPct ?? NO_READING,
+      max_mem_used_mib: record.maxMemUsedMiB,
+      first_sample_s: record.firstSampleS,
+      last_sample_s: record.lastSampleS,
+    },
+    timestamp: (
+      BigInt(Math.floor(record.firstSampleS)) * NS_PER_S +
+      jobDiscriminatorNs(record.jobId)
+    ).toString(),
+  };
+}
+
+/** Reads a GPU-use record back from a `SELECT * FROM gpu_use` row. */
+export function gpuUseFromRow(row: InfluxRow): GpuUseRecord {
+  const reading = (value: unknown): number | null => (num(value) === NO_READING ? null : num(value));
+  return {
+    source: text(row['source']),
+    jobId: text(row['job_id']),
+    node: text(row['node']),
+    user: text(row['user']),
+    gpuCount: num(row['gpu_count']),
+    sampleCount: num(row['sample_count']),
+    meanUtilPct: reading(row['mean_util_pct']),
+    maxUtilPct: reading(row['max_util_pct']),
+    maxMemUsedMiB: num(row['max_mem_used_mib']),
+    firstSampleS: num(row['first_sample_s']),
+    lastSampleS: num(row['last_sample_s']),
+  };
 }
 
 /** A source's manifest: one point per source at time 0, overwritten by each publish. */

@@ -12,6 +12,8 @@ import {
 import {
   GENERATION_TAG,
   Measurements,
+  gpuUseFromRow,
+  gpuUsePoint,
   jobFromRow,
   manifestFromRow,
   manifestPoint,
@@ -31,8 +33,12 @@ import {
 } from './influx-points.js';
 import {
   DEFAULT_JOB_BATCH,
+  compareGpuUse,
+  gpuUseMatches,
   wholeSecondBounds,
   type BeginImportOptions,
+  type GpuUseQuery,
+  type GpuUseRecord,
   type HistoryStore,
   type ImportManifest,
   type ImportWriter,
@@ -338,6 +344,31 @@ export class InfluxStore implements HistoryStore {
   async nodeSnapshots(query: SnapshotQuery): Promise<NodeSnapshot[]> {
     const grouped = await this.#snapshots<NodeStatus>('node', Measurements.node, query, nodeFromRow);
     return grouped.map(({ atS, entries }) => ({ source: query.source, atS, nodes: entries }));
+  }
+
+  async upsertGpuUse(records: readonly GpuUseRecord[]): Promise<void> {
+    await this.#ensureReady();
+    for (let i = 0; i < records.length; i += this.#options.writeBatch) {
+      await this.#write(records.slice(i, i + this.#options.writeBatch).map(gpuUsePoint));
+    }
+  }
+
+  async gpuUse(query: GpuUseQuery = {}): Promise<GpuUseRecord[]> {
+    await this.#ensureReady();
+    const where = [
+      query.source === undefined ? undefined : `source = ${escape.stringLit(query.source)}`,
+      query.lastSampleFromS === undefined ? undefined : `last_sample_s >= ${query.lastSampleFromS}`,
+      query.lastSampleBeforeS === undefined ? undefined : `last_sample_s < ${query.lastSampleBeforeS}`,
+    ].filter((clause) => clause !== undefined);
+    const rows = await this.#query(
+      `SELECT * FROM ${Measurements.gpuUse}${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`,
+    );
+    // The user is matched here, not in InfluxQL: InfluxDB 1.6 cannot parse the escaped backslash
+    // that a string literal of a name holding one needs.
+    return rows
+      .map(gpuUseFromRow)
+      .filter((r) => gpuUseMatches(r, query))
+      .sort(compareGpuUse);
   }
 
   async watermark(source: string): Promise<number | null> {

@@ -4,6 +4,10 @@ import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
   type BeginImportOptions,
+  compareGpuUse,
+  gpuUseMatches,
+  type GpuUseQuery,
+  type GpuUseRecord,
   type HistoryStore,
   type ImportManifest,
   type ImportWriter,
@@ -26,6 +30,7 @@ export class MemoryStore implements HistoryStore {
   readonly #queue = new Map<string, QueueSnapshot>();
   readonly #nodes = new Map<string, NodeSnapshot>();
   readonly #watermarks = new Map<string, number>();
+  readonly #gpuUse = new Map<string, GpuUseRecord>();
   readonly #manifests = new Map<string, SourceManifest>();
   #closed = false;
 
@@ -134,6 +139,22 @@ export class MemoryStore implements HistoryStore {
   nodeSnapshots(query: SnapshotQuery): Promise<NodeSnapshot[]> {
     this.#check();
     return Promise.resolve(inRange([...this.#nodes.values()], query).map((s) => structuredClone(s)));
+  }
+
+  upsertGpuUse(records: readonly GpuUseRecord[]): Promise<void> {
+    this.#check();
+    for (const r of records) this.#gpuUse.set(`${r.source}\u0000${r.jobId}\u0000${r.node}`, { ...r });
+    return Promise.resolve();
+  }
+
+  gpuUse(query: GpuUseQuery = {}): Promise<GpuUseRecord[]> {
+    this.#check();
+    return Promise.resolve(
+      [...this.#gpuUse.values()]
+        .filter((r) => gpuUseMatches(r, query))
+        .sort(compareGpuUse)
+        .map((r) => ({ ...r })),
+    );
   }
 
   watermark(source: string): Promise<number | null> {

@@ -24,6 +24,8 @@ import {
 import { withLock } from './lock.js';
 import type {
   BeginImportOptions,
+  GpuUseQuery,
+  GpuUseRecord,
   HistoryStore,
   ImportManifest,
   ImportWriter,
@@ -40,7 +42,8 @@ export type SpoolEntry =
   | { op: 'jobs'; records: JobRecord[] }
   | { op: 'queue'; snapshot: QueueSnapshot }
   | { op: 'node'; snapshot: NodeSnapshot }
-  | { op: 'watermark'; source: string; atS: number };
+  | { op: 'watermark'; source: string; atS: number }
+  | { op: 'gpu-use'; records: GpuUseRecord[] };
 
 const SPOOL_FILE = 'spool.jsonl';
 const WATERMARK_FILE = 'watermarks.json';
@@ -236,6 +239,14 @@ export class SpooledStore implements HistoryStore {
     return this.#inner.nodeSnapshots(query);
   }
 
+  upsertGpuUse(records: readonly GpuUseRecord[]): Promise<void> {
+    return this.#writeOrSpool({ op: 'gpu-use', records: [...records] });
+  }
+
+  gpuUse(query?: GpuUseQuery): Promise<GpuUseRecord[]> {
+    return this.#inner.gpuUse(query);
+  }
+
   async watermark(source: string): Promise<number | null> {
     const local = this.#readMirror()[source] ?? null;
     let remote: number | null = null;
@@ -289,6 +300,9 @@ export class SpooledStore implements HistoryStore {
         return;
       case 'watermark':
         await this.#inner.setWatermark(entry.source, entry.atS);
+        return;
+      case 'gpu-use':
+        await this.#inner.upsertGpuUse(entry.records);
         return;
     }
   }

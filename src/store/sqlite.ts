@@ -16,7 +16,10 @@ import { currentOwner, isAbandoned, ownerText, parseOwner } from './staging.js';
 import {
   DEFAULT_JOB_BATCH,
   wholeSecondBounds,
+  compareGpuUse,
   type BeginImportOptions,
+  type GpuUseQuery,
+  type GpuUseRecord,
   type HistoryStore,
   type ImportManifest,
   type ImportWriter,
@@ -47,6 +50,17 @@ const MANIFESTS_TABLE = `CREATE TABLE IF NOT EXISTS manifests (
   source TEXT PRIMARY KEY, content_sha256 TEXT NOT NULL, file_name TEXT NOT NULL,
   job_count INTEGER NOT NULL, imported_at_s REAL NOT NULL
 );`;
+/**
+ * GPU use per job and node (docs/gpu-use.md). Added after schema 2 without a version bump: the
+ * schema is applied with IF NOT EXISTS on every open, so an older store simply gains the table.
+ */
+const GPU_USE_TABLE = `CREATE TABLE IF NOT EXISTS gpu_use (
+  source TEXT NOT NULL, job_id TEXT NOT NULL, node TEXT NOT NULL, "user" TEXT NOT NULL,
+  gpu_count INTEGER NOT NULL, sample_count INTEGER NOT NULL, mean_util_pct REAL, max_util_pct REAL,
+  max_mem_used_mib REAL NOT NULL, first_sample_s REAL NOT NULL, last_sample_s REAL NOT NULL,
+  PRIMARY KEY (source, job_id, node)
+);
+CREATE INDEX IF NOT EXISTS gpu_use_by_user ON gpu_use ("user", last_sample_s);`;
 /** Schema 1 → 2: staged imports and manifests. */
 const MIGRATE_1_TO_2 = `
 ALTER TABLE sources ADD COLUMN staged_for TEXT;
@@ -79,6 +93,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 CREATE TABLE IF NOT EXISTS watermarks (source TEXT PRIMARY KEY, at_s REAL NOT NULL);
 ${MANIFESTS_TABLE}
+${GPU_USE_TABLE}
 `;
 
 const JOB_INSERT_COLUMNS = `source_id, job_id, name, "user", account, partition, qos, state, exit_code,
@@ -422,6 +437,60 @@ export class EmbeddedStore implements HistoryStore {
 
   nodeSnapshots(query: SnapshotQuery): Promise<NodeSnapshot[]> {
     return this.#snapshots<NodeSnapshot>('node', query);
+  }
+
+  upsertGpuUse(records: readonly GpuUseRecord[]): Promise<void> {
+    this.#check();
+    this.#guard('write', () => {
+      const insert = this.#db.prepare(
+        `INSERT OR REPLACE INTO gpu_use (source, job_id, node, "user", gpu_count, sample_count,
+          mean_util_pct, max_util_pct, max_mem_used_mib, first_sample_s, last_sample_s)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      this.#db.transaction(() => {
+        for (const r of records) {
+          insert.run(
+            r.source,
+            r.jobId,
+            r.node,
+            r.user,
+            r.gpuCount,
+            r.sampleCount,
+            r.meanUtilPct,
+            r.maxUtilPct,
+            r.maxMemUsedMiB,
+            r.firstSampleS,
+            r.lastSampleS,
+          );
+        }
+      })();
+    });
+    return Promise.resolve();
+  }
+
+  gpuUse(query: GpuUseQuery = {}): Promise<GpuUseRecord[]> {
+    this.#check();
+    const filters: [string, string | number | undefined][] = [
+      ['source = ?', query.source],
+      ['"user" = ?', query.user],
+      ['last_sample_s >= ?', query.lastSampleFromS],
+      ['last_sample_s < ?', query.lastSampleBeforeS],
+    ];
+    const used = filters.filter(([, value]) => value !== undefined);
+    const where = used.map(([clause]) => clause);
+    const params = used.map(([, value]) => value);
+    const rows = this.#guard('read', () =>
+      this.#db
+        .prepare(
+          `SELECT source, job_id AS jobId, node, "user" AS user, gpu_count AS gpuCount,
+            sample_count AS sampleCount, mean_util_pct AS meanUtilPct, max_util_pct AS maxUtilPct,
+            max_mem_used_mib AS maxMemUsedMiB, first_sample_s AS firstSampleS,
+            last_sample_s AS lastSampleS
+          FROM gpu_use ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}`,
+        )
+        .all(...params),
+    ) as GpuUseRecord[];
+    return Promise.resolve(rows.map((r) => ({ ...r })).sort(compareGpuUse));
   }
 
   watermark(source: string): Promise<number | null> {

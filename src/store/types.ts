@@ -1,3 +1,4 @@
+import type { GpuUseRecord } from '../shared/gpu-use-record.js';
 import type { JobRecord } from '../shared/job-record.js';
 
 /**
@@ -83,6 +84,17 @@ export interface SnapshotQuery {
   source: string;
   fromS?: number;
   beforeS?: number;
+}
+
+export type { GpuUseRecord } from '../shared/gpu-use-record.js';
+/** Which GPU-use records to read. Every filter is optional. */
+export interface GpuUseQuery {
+  source?: string;
+  user?: string;
+  /** Inclusive lower bound on `lastSampleS`, Unix seconds. */
+  lastSampleFromS?: number;
+  /** Exclusive upper bound on `lastSampleS`, Unix seconds. */
+  lastSampleBeforeS?: number;
 }
 
 /** What the store keeps about one imported source: which content its jobs came from. */
@@ -173,6 +185,16 @@ export interface HistoryStore {
   putNodeSnapshot(snapshot: NodeSnapshot): Promise<void>;
   /** Node snapshots of one source, ordered by time. */
   nodeSnapshots(query: SnapshotQuery): Promise<NodeSnapshot[]>;
+  /**
+   * Inserts or replaces GPU-use summaries (by `(source, jobId, node)`).
+   * @throws {StoreError} when the store cannot be written.
+   */
+  upsertGpuUse(records: readonly GpuUseRecord[]): Promise<void>;
+  /**
+   * GPU-use summaries matching the query, ordered by `lastSampleS`, then source, job id and node.
+   * @throws {StoreError} when the store cannot be read.
+   */
+  gpuUse(query?: GpuUseQuery): Promise<GpuUseRecord[]>;
   /** Where collection of `source` stopped (Unix seconds), or null if it never ran. */
   watermark(source: string): Promise<number | null>;
   /** Records where collection of `source` stopped. Call only after the data before it is durable. */
@@ -191,3 +213,21 @@ export function wholeSecondBounds(query: JobQuery): { fromS: number; beforeS: nu
 
 /** Default records per batch for `jobs()`. */
 export const DEFAULT_JOB_BATCH = 10_000;
+
+/** Whether a GPU-use record matches a query (the reference for every store's filter). */
+export function gpuUseMatches(record: GpuUseRecord, query: GpuUseQuery): boolean {
+  return (
+    (query.source === undefined || record.source === query.source) &&
+    (query.user === undefined || record.user === query.user) &&
+    (query.lastSampleFromS === undefined || record.lastSampleS >= query.lastSampleFromS) &&
+    (query.lastSampleBeforeS === undefined || record.lastSampleS < query.lastSampleBeforeS)
+  );
+}
+
+/** The order `gpuUse()` returns records in. */
+export function compareGpuUse(a: GpuUseRecord, b: GpuUseRecord): number {
+  const key = (r: GpuUseRecord): string => `${r.source}\u0000${r.jobId}\u0000${r.node}`;
+  const ka = key(a);
+  const kb = key(b);
+  return a.lastSampleS - b.lastSampleS || (ka < kb ? -1 : ka > kb ? 1 : 0);
+}

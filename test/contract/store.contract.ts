@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/shared/job-record.js';
 import { StoreConflictError } from '../../src/store/errors.js';
-import type { HistoryStore, JobQuery, NodeSnapshot, QueueSnapshot } from '../../src/store/types.js';
+import type {
+  GpuUseRecord,
+  HistoryStore,
+  JobQuery,
+  NodeSnapshot,
+  QueueSnapshot,
+} from '../../src/store/types.js';
 
 /** Makes a fresh, empty store for one test; `dispose` removes whatever it created. */
 export interface StoreHarness {
@@ -40,6 +46,23 @@ export function job(overrides: Partial<JobRecord> & Pick<JobRecord, 'jobId'>): J
     reservation: null,
     maxRssMiB: 1024.5,
     totalCpuS: 1200,
+    ...overrides,
+  };
+}
+
+/** A complete GPU-use record; tests override what they look at. */
+export function gpuUse(overrides: Partial<GpuUseRecord> & Pick<GpuUseRecord, 'jobId'>): GpuUseRecord {
+  return {
+    source: 'slurm:test',
+    node: 'c2',
+    user: 'alice',
+    gpuCount: 1,
+    sampleCount: 2,
+    meanUtilPct: 87.5,
+    maxUtilPct: 95,
+    maxMemUsedMiB: 40_960,
+    firstSampleS: 1_700_000_010.25,
+    lastSampleS: 1_700_000_310.5,
     ...overrides,
   };
 }
@@ -330,6 +353,33 @@ function defineStoreContract<H extends StoreHarness>(
       expect(await store.watermark('other')).toBe(5);
     });
 
+    it('stores GPU use per job and node and reads it back, null readings included', async () => {
+      const busy = gpuUse({ jobId: '501' });
+      const otherNode = gpuUse({ jobId: '501', node: 'c1', gpuCount: 4, maxMemUsedMiB: 0 });
+      const mig = gpuUse({ jobId: '502', meanUtilPct: null, maxUtilPct: null, lastSampleS: 1_700_000_400 });
+      await store.upsertGpuUse([mig, busy, otherNode]);
+      // Ordered by last sample, then source, job id and node.
+      expect(await store.gpuUse()).toEqual([otherNode, busy, mig]);
+    });
+
+    it('replaces the GPU use of a job and node when it is stored again (a later sample arrived)', async () => {
+      await store.upsertGpuUse([gpuUse({ jobId: '601', sampleCount: 1, meanUtilPct: 50, maxUtilPct: 50 })]);
+      const later = gpuUse({ jobId: '601', sampleCount: 2, meanUtilPct: null, maxUtilPct: null });
+      await store.upsertGpuUse([later]);
+      expect(await store.gpuUse()).toEqual([later]);
+    });
+
+    it('filters GPU use by source, user and a half-open last-sample range', async () => {
+      const a = gpuUse({ jobId: '1', user: 'alice', lastSampleS: 100 });
+      const b = gpuUse({ jobId: '2', user: 'bob', lastSampleS: 200 });
+      const c = gpuUse({ jobId: '3', user: 'alice', lastSampleS: 300, source: 'other' });
+      await store.upsertGpuUse([a, b, c]);
+      expect(await store.gpuUse({ user: 'alice' })).toEqual([a, c]);
+      expect(await store.gpuUse({ source: 'slurm:test' })).toEqual([a, b]);
+      expect(await store.gpuUse({ lastSampleFromS: 200, lastSampleBeforeS: 300 })).toEqual([b]);
+      expect(await store.gpuUse({ user: "o'brien \\ x" })).toEqual([]);
+    });
+
     describe('imports: all or nothing', () => {
       const manifest = (contentSha256: string) => ({
         source: 'swf:log',
@@ -437,10 +487,12 @@ function defineStoreContract<H extends StoreHarness>(
       it('keeps everything across a close and reopen', async () => {
         await store.upsertJobs([job({ jobId: '1' })]);
         await store.setWatermark('slurm:test', 42);
+        await store.upsertGpuUse([gpuUse({ jobId: '1' })]);
         const again = await (harness as StoreHarness as PersistentStoreHarness).reopen();
         store = again;
         expect(await again.countJobs()).toBe(1);
         expect(await again.watermark('slurm:test')).toBe(42);
+        expect(await again.gpuUse()).toEqual([gpuUse({ jobId: '1' })]);
       });
     }
   });

@@ -281,6 +281,8 @@ PrivateData=cloud
 SlurmctldParameters=idle_on_node_suspend
 ResumeProgram=$RESUME_PROGRAM
 SuspendProgram=$SUSPEND_PROGRAM
+Prolog=$LAB_DIR/gpu-sample.sh
+Epilog=$LAB_DIR/gpu-sample.sh
 SuspendTime=30
 SuspendTimeout=15
 ResumeTimeout=60
@@ -302,6 +304,18 @@ AutoDetect=off
 NodeName=c1 Name=gpu Type=a100 File=$LAB_DIR/dev/a100_[0-3]
 NodeName=c2 Name=gpu Type=h100 File=$LAB_DIR/dev/h100_[0-1]
 CONF
+
+# GPU use (docs/gpu-use.md): a fake nvidia-smi for the device files above, whose readings tests set
+# in gpu-state/<node>, and the sampler as Prolog and Epilog, through a wrapper that puts the fake on
+# its PATH (slurmd gives its Prolog a minimal environment) and names the lab's spool.
+mkdir -p "$LAB_DIR/bin" "$LAB_DIR/gpu-state" "$LAB_DIR/spool/gpu-use"
+install -m 0755 "$SCRIPT_DIR/fake-nvidia-smi" "$LAB_DIR/bin/nvidia-smi"
+cat >"$LAB_DIR/gpu-sample.sh" <<SH
+#!/bin/sh
+PATH="$LAB_DIR/bin:/usr/sbin:/usr/bin:/sbin:/bin" SLURMCAST_GPU_SPOOL_DIR="$LAB_DIR/spool/gpu-use" \\
+  exec "$PROJECT_ROOT/plugins/gpu/gpu-sample.sh"
+SH
+chmod 0755 "$LAB_DIR/gpu-sample.sh"
 
 DB_PASSWORD="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 cat >"$LAB_DIR/slurmdbd.conf" <<CONF

@@ -5,6 +5,7 @@ import { simulateCommand } from './simulate.js';
 import { demoCommand } from './demo.js';
 import { doctorCommand } from './doctor.js';
 import { collectCommand } from './collect.js';
+import { collectGpuCommand } from './collect-gpu.js';
 import { importCommand } from './import.js';
 import { forecastCommand } from './forecast.js';
 import { predictJobCommand } from './predict-job.js';
@@ -19,5 +20,6 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   forecastCommand,
   predictJobCommand,
   collectCommand,
+  collectGpuCommand,
   importCommand,
 ];

@@ -25,8 +25,25 @@ async function computePrediction(args: PredictJobArgs): Promise<JobPrediction> {
   }
   const config = await configFor(args);
   const store = await openStoreForReading(args.store ?? '', config);
-  const jobs = jobBatchesThenClose(store, args.source === undefined ? {} : { source: args.source });
-  return predictJobFromHistory({ jobs, jobId, timeZone: args.tz ?? config.timeZone, seed: args.seed });
+  const filter = args.source === undefined ? {} : { source: args.source };
+  // Read before the jobs: iterating them to the end closes the store.
+  const gpuUse = await store.gpuUse(filter);
+  const jobs = jobBatchesThenClose(store, filter);
+  return predictJobFromHistory({
+    jobs,
+    jobId,
+    timeZone: args.tz ?? config.timeZone,
+    seed: args.seed,
+    gpuUse,
+  });
+}
+
+/** Says where "GPUs used" came from, so an echoed request is never mistaken for a measurement. */
+export function gpusUsedSource(
+  p: Pick<JobPrediction, 'gpusUsedFrom' | 'gpusUsedSampledJobs' | 'gpuCount'>,
+): string {
+  if (p.gpusUsedFrom === 'samples') return `GPU samples of ${p.gpusUsedSampledJobs} earlier jobs of the user`;
+  return p.gpuCount === 0 ? 'request (no GPUs)' : 'request: no GPU samples of the user’s earlier jobs';
 }
 
 const argsProblem = (args: Partial<PredictJobArgs>): string | null =>
@@ -59,6 +76,7 @@ export const predictJobCommand: CommandModule<GlobalArgs, PredictJobArgs> = {
           'predicted runtime s',
           'GPUs',
           'GPUs used',
+          'GPUs used from',
           'mem MiB',
           'peak mem MiB',
           'method',
@@ -71,6 +89,7 @@ export const predictJobCommand: CommandModule<GlobalArgs, PredictJobArgs> = {
             Math.round(p.runtimeS),
             p.gpuCount,
             p.gpusUsed,
+            gpusUsedSource(p),
             p.memMiB,
             p.peakMemMiB === null ? null : Math.round(p.peakMemMiB),
             p.method,

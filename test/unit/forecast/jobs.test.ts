@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../../src/shared/job-record.js';
 import { JobPredictionError } from '../../../src/forecast/errors.js';
-import { predictJob, trainJobPredictor } from '../../../src/forecast/jobs.js';
+import { gpusActuallyUsed, predictJob, trainJobPredictor } from '../../../src/forecast/jobs.js';
+import type { GpuUseRecord } from '../../../src/shared/gpu-use-record.js';
 
 /** User k always runs about k·10 minutes whatever they ask for (1 h … 8 h). */
 function jobs(count: number): JobRecord[] {
@@ -75,5 +76,82 @@ describe('per-job predictions', () => {
     const predictor = trainJobPredictor(all, { asOfS: 1_200_000 });
     expect(() => predictor.predict(all[0] as JobRecord)).toThrow(JobPredictionError);
     expect(() => predictJob(all, 'nope')).toThrow(JobPredictionError);
+  });
+});
+
+describe('GPUs actually used', () => {
+  const asOfS = 2_000_000;
+  const use = (overrides: Partial<GpuUseRecord> & Pick<GpuUseRecord, 'jobId'>): GpuUseRecord => ({
+    source: 't',
+    node: 'c2',
+    user: 'u3',
+    gpuCount: 2,
+    sampleCount: 2,
+    meanUtilPct: 50,
+    maxUtilPct: 60,
+    maxMemUsedMiB: 1000,
+    firstSampleS: asOfS - 600,
+    lastSampleS: asOfS - 300,
+    ...overrides,
+  });
+  const job = { jobId: 'new', user: 'u3', gpuCount: 4 };
+
+  it('scales the request by the mean utilisation of the user’s earlier sampled jobs', () => {
+    const history = [
+      use({ jobId: 'a', meanUtilPct: 25 }),
+      // One job on two nodes: its share weighs each node by its GPUs, (2·100 + 2·50) / 4 = 75 %.
+      use({ jobId: 'b', node: 'c1', meanUtilPct: 100 }),
+      use({ jobId: 'b', node: 'c2', meanUtilPct: 50 }),
+    ];
+    expect(gpusActuallyUsed(job, history, asOfS)).toEqual({
+      gpusUsed: 2,
+      gpusUsedFrom: 'samples',
+      gpusUsedSampledJobs: 2,
+    });
+  });
+
+  it('ignores other users, later samples, the job’s own samples and N/A readings', () => {
+    const history = [
+      use({ jobId: 'a', meanUtilPct: 10 }),
+      use({ jobId: 'x', user: 'u0', meanUtilPct: 100 }),
+      use({ jobId: 'late', lastSampleS: asOfS, meanUtilPct: 100 }),
+      use({ jobId: 'new', meanUtilPct: 100 }),
+      use({ jobId: 'mig', meanUtilPct: null, maxUtilPct: null }),
+    ];
+    expect(gpusActuallyUsed(job, history, asOfS)).toEqual({
+      gpusUsed: 0.4,
+      gpusUsedFrom: 'samples',
+      gpusUsedSampledJobs: 1,
+    });
+  });
+
+  it('falls back to the request, and says so, when the user has no sampled job', () => {
+    expect(gpusActuallyUsed(job, [use({ jobId: 'x', user: 'someone else' })], asOfS)).toEqual({
+      gpusUsed: 4,
+      gpusUsedFrom: 'request',
+      gpusUsedSampledJobs: 0,
+    });
+  });
+
+  it('reaches predictJob: a GPU job of a user whose earlier jobs kept a quarter of their GPUs busy', () => {
+    const history = jobs(60);
+    const target = history[59];
+    if (target === undefined || target.gpuCount !== 1) throw new Error('fixture: job 60 is a GPU job of u3');
+    const gpuUse = history
+      .filter((j) => j.user === 'u3' && j.endS !== null && j.endS < target.submitS)
+      .map((j) =>
+        use({
+          jobId: j.jobId,
+          gpuCount: 1,
+          meanUtilPct: 25,
+          firstSampleS: j.startS ?? 0,
+          lastSampleS: j.endS ?? 0,
+        }),
+      );
+    const p = predictJob(history, target.jobId, { gpuUse });
+    expect(p.gpusUsedFrom).toBe('samples');
+    expect(p.gpusUsed).toBe(0.25);
+    expect(p.gpusUsedSampledJobs).toBe(gpuUse.length);
+    expect(predictJob(history, target.jobId).gpusUsedFrom).toBe('request');
   });
 });

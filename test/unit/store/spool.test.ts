@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { job } from '../../contract/store.contract.js';
+import { gpuUse, job } from '../../contract/store.contract.js';
 import type { JobRecord } from '../../../src/shared/job-record.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { Spool, SpooledStore } from '../../../src/store/spool.js';
@@ -12,7 +12,7 @@ import {
   StoreUnreachableError,
   StoreWriteRefusedError,
 } from '../../../src/store/errors.js';
-import type { HistoryStore, UpsertResult } from '../../../src/store/types.js';
+import type { GpuUseRecord, HistoryStore, UpsertResult } from '../../../src/store/types.js';
 
 /** A memory store whose writes can be made to fail like a server that is down or refuses. */
 class FlakyStore extends MemoryStore {
@@ -34,6 +34,10 @@ class FlakyStore extends MemoryStore {
   override upsertJobs(records: readonly JobRecord[]): Promise<UpsertResult> {
     this.#gate();
     return super.upsertJobs(records);
+  }
+  override upsertGpuUse(records: readonly GpuUseRecord[]): Promise<void> {
+    this.#gate();
+    return super.upsertGpuUse(records);
   }
   override setWatermark(source: string, atS: number): Promise<void> {
     this.#gate();
@@ -100,6 +104,20 @@ describe('SpooledStore', () => {
     expect((await collect(inner)).find((r) => r.jobId === '1')?.state).toBe('COMPLETED');
     expect(await inner.watermark('slurm:test')).toBe(300);
     expect(existsSync(join(dir, 'spool.jsonl'))).toBe(false);
+  });
+
+  it('spools GPU use while the server is down and replays it on the next open', async () => {
+    const inner = new FlakyStore();
+    inner.mode = 'down';
+    const first = new SpooledStore(inner, dir);
+    await first.upsertGpuUse([gpuUse({ jobId: '9' })]);
+    expect(first.status()).toMatchObject({ spooled: 1, pending: true });
+    expect(await inner.gpuUse()).toEqual([]);
+    inner.mode = 'up';
+    const second = new SpooledStore(inner, dir);
+    await second.replay();
+    expect(await second.gpuUse()).toEqual([gpuUse({ jobId: '9' })]);
+    expect(second.status()).toMatchObject({ replayed: 1, pending: false });
   });
 
   it('keeps the spool when the replay is cut short, and finishes it on a later run, each job once', async () => {
