@@ -20,7 +20,7 @@ const TAG_LENGTH = 8;
 
 /** A key as it may appear in a reservation name: Slurm names and the lab's shells take these as they are. */
 function slug(key: string): string {
-  return key.replace(/[^A-Za-z0-9_.]+/g, '_').slice(0, 120);
+  return key.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 120);
 }
 
 function tag(ownership: Ownership, base: string): string {
