@@ -155,6 +155,17 @@ describe('applyPlan', () => {
     expect(auditLines().at(-1)?.error).toMatch(/^interrupted: slurmctld is not answering/);
   });
 
+  it('takes "Unexpected message received" from scontrol create reservation for a lost slurmctld, not a refusal', async () => {
+    const { client } = fakeCluster(() => ({
+      stdout: '',
+      stderr: 'Error creating the reservation: Unexpected message received\n',
+      exitCode: 1,
+    }));
+    await expect(
+      applyPlan(client, plan([reservationAction()]), { ...options(), dryRun: false }),
+    ).rejects.toBeInstanceOf(SlurmUnavailableError);
+  });
+
   it('refuses to act over REST v0.0.38 without a command transport, before sending anything', async () => {
     const rest = new SlurmClient({ transport: new RestTransport({ socketPath: join(dir, 'no.sock') }) });
     await expect(applyPlan(rest, plan([]), { ...options(), dryRun: false })).rejects.toBeInstanceOf(
