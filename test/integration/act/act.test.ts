@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +23,7 @@ import {
   type AuditRecord,
 } from '../../../src/act/index.js';
 import type { Plan, PlanAction } from '../../../src/plan/plan.js';
+import { runCli } from '../../unit/cli/cli.js';
 import { loadLab, parseScontrolLine, runSlurm } from '../lab.js';
 
 /**
@@ -369,6 +370,63 @@ describe('the actuator on the lab', () => {
       );
       expect(ours).toHaveLength(2);
     } finally {
+      await restore(before);
+    }
+  });
+
+  it('slurmcast apply and revert --all-owned on the lab: dry run, --apply, exit 3 when partly refused, the lab as it was', async () => {
+    const before = await snapshot();
+    const config = join(stateDir, 'slurmcast.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        slurm: { transport: 'local', env: lab.env },
+        act: { stateDir, maxPartitionShareReserved: 1 },
+      }),
+    );
+    const planFile = join(stateDir, 'plan.json');
+    writeFileSync(planFile, JSON.stringify(plan([reservation(), cpuReservation(1)])));
+    const admin = `slurmcast-admin-cli-${process.pid}`;
+    try {
+      const dry = await runCli(['--config', config, 'apply', planFile]);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(
+        /^\+ create reservation slurmcast-it-\d+\.gpu-h100x2\.research-[0-9a-f]{8}: 1 node \(c2\) for research/m,
+      );
+      expect(dry.stdout).toContain('dry run (nothing sent; --apply acts)');
+      expect(await snapshot()).toEqual(before);
+
+      const applied = await runCli(['--config', config, 'apply', planFile, '--apply', '--json']);
+      expect(applied.code).toBe(0);
+      expect(
+        (JSON.parse(applied.stdout) as { operations: { outcome: string }[] }).operations.map(
+          (o) => o.outcome,
+        ),
+      ).toEqual(['applied', 'applied']);
+      const again = await runCli(['--config', config, 'apply', planFile, '--apply', '--json']);
+      expect(JSON.parse(again.stdout)).toMatchObject({ operations: [], unchanged: 2, partial: false });
+
+      // An admin takes the other cpu nodes (c4, c5); the plan now wants a second cpu node, which Slurm refuses.
+      await runSlurm('scontrol', [
+        'create',
+        'reservation',
+        `ReservationName=${admin}`,
+        'Nodes=c4,c5',
+        'StartTime=now',
+        'Duration=60',
+        'Users=root',
+        'Flags=IGNORE_JOBS',
+      ]);
+      writeFileSync(planFile, JSON.stringify(plan([reservation(), cpuReservation(2)])));
+      const partial = await runCli(['--config', config, 'apply', planFile, '--apply']);
+      expect(partial.stdout).toContain('partly applied');
+      expect(partial.code).toBe(3);
+
+      const revert = await runCli(['--config', config, 'revert', '--all-owned', '--apply']);
+      expect(revert.code).toBe(0);
+      expect(revert.stdout).not.toContain(admin);
+    } finally {
+      await runSlurm('scontrol', ['delete', `ReservationName=${admin}`]).catch(() => undefined);
       await restore(before);
     }
   });
