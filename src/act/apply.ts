@@ -72,7 +72,7 @@ export type RevertOptions = Omit<ApplyOptions, 'nodeTypes'>;
 function writeProblem(client: SlurmClient): string | undefined {
   const { transport, commandTransport } = client.config;
   if (transport.protocol === 'http' && commandTransport === undefined) {
-    return `slurmrestd ${'v0.0.38'} has no reservation or node writes and slurm.rest.writesVia is none`;
+    return 'slurmrestd (v0.0.38, Slurm 22.05) has no reservation or node writes and slurm.rest.writesVia is none';
   }
   return undefined;
 }

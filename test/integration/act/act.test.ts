@@ -138,8 +138,14 @@ async function waitForNode(
   }
 }
 
-/** What a test must leave as it found it: reservations, and each node's features and power. */
+/**
+ * What a test must leave as it found it: reservations, and each node's features and power. Taken once no
+ * node is powering up or down (an earlier test file may have left c5 on its way down).
+ */
 async function snapshot(): Promise<unknown> {
+  for (const n of await client.send(new ListNodes())) {
+    await waitForNode(n.name, (x) => !x.power.poweringUp && !x.power.poweringDown, 'settled', 120_000);
+  }
   const reservations = (await client.send(new ListReservations())).map((r) => r.name).sort();
   const nodes = (await client.send(new ListNodes())).map((n) => ({
     name: n.name,
@@ -204,6 +210,8 @@ describe('the actuator on the lab', () => {
   });
 
   it('powers up the CLOUD node c5 through Slurm, and revert powers it down again', async () => {
+    // The lab at rest: c5 powered down (SuspendTime brings it back there after any earlier use).
+    await waitForNode('c5', (n) => n.power.poweredDown && !n.power.poweringDown, 'powered down', 120_000);
     const before = await snapshot();
     try {
       const keep: PlanAction = {

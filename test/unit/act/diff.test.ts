@@ -228,6 +228,34 @@ describe('diffPlan', () => {
   });
 });
 
+describe('pruneLedger', () => {
+  it('drops what Slurm made untrue: a node it powered down again, features a restart reset, a reservation gone', () => {
+    let ledger = withEffect(emptyLedger(), { type: 'powered-up', node: 'c5' }, 'power:cpu-8c', NOW_S);
+    ledger = withEffect(
+      ledger,
+      { type: 'features-set', node: 'c2', original: ['bigmem', 'ib'], set: ['ib'] },
+      'f',
+      NOW_S,
+    );
+    ledger = withEffect(ledger, { type: 'reservation-created', name: h100Name, key: 'k' }, 'r', NOW_S);
+    // c5 is powered down (SuspendTime), c2 has its configured features again, no reservation exists.
+    const pruned = pruneLedger(ledger, live());
+    expect(pruned).toEqual(emptyLedger());
+    const kept = pruneLedger(
+      ledger,
+      withNode(
+        withNode(live({ reservations: [reservation({ name: h100Name, nodeNames: ['c2'] })] }), 'c5', (n) => ({
+          ...n,
+          power: { ...n.power, poweredDown: false },
+        })),
+        'c2',
+        (n) => ({ ...n, activeFeatures: ['ib'] }),
+      ),
+    );
+    expect(kept).toEqual(ledger);
+  });
+});
+
 describe('enforceCaps', () => {
   const caps = {
     maxNodesPoweredPerCycle: 1,
