@@ -345,6 +345,8 @@ async function revert(
 /**
  * Undoes what one plan action did: deletes its reservation, powers down the nodes it powered up (when
  * idle), gives nodes back their features. Dry run unless `dryRun: false`.
+ * @example
+ * const report = await revertAction(client, 'res:gpu-h100x2.research', { dryRun: false, config: config.act });
  * @throws as `applyPlan`.
  */
 export function revertAction(
@@ -358,6 +360,8 @@ export function revertAction(
 /**
  * Undoes everything Slurmcast owns: every reservation with a verified name, every node change in the
  * ledger. Dry run unless `dryRun: false`.
+ * @example
+ * const report = await revertAllOwned(client, { dryRun: false, config: config.act });
  * @throws as `applyPlan`.
  */
 export function revertAllOwned(client: SlurmClient, options: RevertOptions = {}): Promise<ApplyReport> {
