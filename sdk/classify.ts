@@ -22,6 +22,9 @@ const CTLD_DOWN = [
   /Slurmctld\(\w+\) at \S+ is DOWN/,
   /slurm_load_\w+ error: Unable to contact/i,
   /Zero Bytes were transmitted or received/i,
+  // `scontrol create reservation` printed this instead of "Unable to contact" right after slurmctld
+  // stopped (seen on the 22.05 lab): a lost controller, not a refusal.
+  /Error \w+ the reservation: Unexpected message received/i,
 ];
 const DBD_DOWN = [
   /Problem talking to the database/i,

@@ -1,4 +1,6 @@
+import type { ActConfig } from '../config/schema.js';
 import type { Plan } from '../plan/plan.js';
+import type { Clock } from '../shared/clock.js';
 
 /**
  * The actuator's contract: what the adjust engine and the CLI (`apply`, `revert`) call. The actuator
@@ -55,14 +57,22 @@ export interface ApplyReport {
   unchanged: number;
   /** True when some operation was refused (the rest were applied). */
   partial: boolean;
+  /** Plan actions that could not be served at all (no usable node of the type, …), with why. */
+  skipped?: { actionId: string; reason: string }[];
 }
 
 /** Options of `applyPlan`. */
 export interface ApplyOptions {
   /** Default true: compute and report, send nothing. */
   dryRun?: boolean;
-  /** Where the audit log (JSON lines) is appended; required when not a dry run. */
+  /** Where the audit log (JSON lines) is appended; default config `act.auditLog` (`<stateDir>/audit.jsonl`). */
   auditLogPath?: string;
+  /** The actuator's config section (state directory, prefix, caps); defaults from the schema. */
+  config?: Partial<ActConfig>;
+  /** Node name → node type name, as the planner's inventory names them (else `defaultNodeType`). */
+  nodeTypes?: Readonly<Record<string, string>>;
+  /** The wall clock, injected (default the system clock, at the CLI). */
+  clock?: Clock;
 }
 
 /** The actuator as the engine sees it: apply a plan to the cluster and say what happened. */

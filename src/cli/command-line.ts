@@ -3,6 +3,7 @@ import { commands } from './commands/index.js';
 import { ConfigError } from '../config/errors.js';
 import { InvalidInstantError } from '../shared/time.js';
 import { ExitCode, UsageError } from './context.js';
+import { PlanFileError } from './plan-file.js';
 import { stderrTerminal } from './worker-protocol.js';
 
 /**
@@ -51,6 +52,9 @@ function reportFailure(error: unknown): number {
   // Bad usage is exit 2 on every command: a wrong option, a config or parameter out of range
   // (ParameterRangeError is a ConfigError), a time that is not an ISO instant.
   const usage =
-    error instanceof UsageError || error instanceof ConfigError || error instanceof InvalidInstantError;
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    error instanceof InvalidInstantError ||
+    error instanceof PlanFileError;
   return usage ? ExitCode.usage : ExitCode.failure;
 }

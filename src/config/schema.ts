@@ -179,6 +179,54 @@ export const LogConfigSchema = z
     'The structured log of long work (imports, collect runs): progress and warnings, secrets redacted',
   );
 
+/**
+ * The actuator (`slurmcast apply`, `revert`, and the engine's apply step): where it keeps its state,
+ * how it names what it owns, and how much it may change per cycle. These defaults are the only ones:
+ * `resolveActConfig` in src/act reads them from here.
+ */
+export const ActConfigSchema = z
+  .strictObject({
+    stateDir: z
+      .string()
+      .min(1)
+      .default('.slurmcast/act')
+      .describe(
+        'Holds the ownership key (secret, 0600), the ledger of node changes and, by default, the audit log',
+      ),
+    auditLog: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Audit log (JSON lines, appended); defaults to <stateDir>/audit.jsonl'),
+    reservationPrefix: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'letters, digits, _ . -, starting with a letter')
+      .max(64)
+      .default('slurmcast-')
+      .describe('Start of every reservation name Slurmcast creates (the name also ends in a keyed hash)'),
+    maxNodesPoweredPerCycle: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(4)
+      .describe('Power-ups sent per cycle at most; 0..100000'),
+    maxReservationChangesPerCycle: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(5)
+      .describe('Reservation creates and updates per cycle at most (releases are never capped); 0..100000'),
+    maxPartitionShareReserved: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe("Largest share of a partition's nodes held by Slurmcast's reservations; 0..1"),
+  })
+  .describe('The actuator: ownership, state, audit log and per-cycle caps (docs/acting.md)');
+
 export const ConfigSchema = z.strictObject({
   cluster: z.string().min(1).default('cluster').describe('Name used to label collected records'),
   timeZone: z.string().default('UTC').describe('IANA time zone of the cluster, for calendar features'),
@@ -186,8 +234,10 @@ export const ConfigSchema = z.strictObject({
   store: StoreConfigSchema.prefault({}),
   costs: CostsConfigSchema.prefault({}),
   log: LogConfigSchema.prefault({}),
+  act: ActConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type SlurmConfig = z.infer<typeof SlurmConfigSchema>;
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+export type ActConfig = z.infer<typeof ActConfigSchema>;

@@ -9,6 +9,8 @@ import { collectGpuCommand } from './collect-gpu.js';
 import { importCommand } from './import.js';
 import { forecastCommand } from './forecast.js';
 import { predictJobCommand } from './predict-job.js';
+import { applyCommand } from './apply.js';
+import { revertCommand } from './revert.js';
 
 /** Every CLI command; each module is thin: parse, call one application function, render. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,4 +24,6 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   collectCommand,
   collectGpuCommand,
   importCommand,
+  applyCommand,
+  revertCommand,
 ];
