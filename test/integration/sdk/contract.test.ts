@@ -9,7 +9,7 @@ import {
   type JobRecord,
   type SlurmClient,
 } from '../../../sdk/index.js';
-import { loadLab, sbatch, waitForJobState } from '../lab.js';
+import { loadLab, sbatch, waitForAccounting, waitForJobState } from '../lab.js';
 import { labClients } from './clients.js';
 
 const marker = `/tmp/sdk-pwned-${process.pid}`;
@@ -55,11 +55,15 @@ describe('the same SDK calls over local, ssh, REST socket and REST JWT', () => {
       );
     }
     for (const id of jobIds) await waitForJobState(id, ['COMPLETED'], 90_000);
-    // slurmctld hands finished jobs to slurmdbd asynchronously: wait until accounting has them all, ended.
+    // slurmctld hands finished jobs to slurmdbd asynchronously, and a short job's row first comes from
+    // its end message alone (no partition, no name from the start message): wait until every row is whole,
+    // then until the window query that the tests send returns them all.
+    await waitForAccounting(jobIds, 90_000);
     const deadline = Date.now() + 90_000;
     for (;;) {
       const jobs = await history(clients['local'] as SlurmClient);
-      if (jobs.length === jobIds.length + 1 && jobs.every((j) => j.endEpochS !== null)) break;
+      const whole = jobs.every((j) => j.endEpochS !== null && (j.partition ?? '') !== '' && j.name !== '');
+      if (jobs.length === jobIds.length + 1 && whole) break;
       if (Date.now() > deadline)
         throw new Error(
           `accounting did not record the test jobs: ${JSON.stringify(jobs.map((j) => [j.id.raw, j.endEpochS]))}`,
