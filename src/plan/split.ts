@@ -1,0 +1,148 @@
+import { solve, type Model } from 'yalps';
+import { PlanSolverError } from './errors.js';
+
+/**
+ * The exact split of the nodes a set of pools needs between the node types that can serve them, for
+ * one forecast step: a small mixed-integer program solved by YALPS (branch and bound over the simplex,
+ * tolerance 0, so the integer optimum and not a near one).
+ *
+ *   minimise   Σ_{p,t} x[p,t] × price[t] × hours  +  Σ_p short[p] × waitingUnitHour × hours
+ *   subject to Σ_t x[p,t] × unitsPerNode[p,t] + short[p] ≥ need[p]      (cover, per pool)
+ *              Σ_p x[p,t] ≤ available[t]                                (usable nodes, per type)
+ *              x[p,t] ≤ ⌈need[p] / unitsPerNode[p,t]⌉, x integer ≥ 0, short ≥ 0
+ *
+ * The last bound cuts no optimum (a node past it covers nothing) and keeps the search small.
+ */
+
+/** The solver behind every split, named in each plan's explanation. */
+export const SPLIT_SOLVER = { name: 'yalps', version: '0.6.4' } as const;
+
+export interface SplitCandidate {
+  readonly type: string;
+  /** Demand units one node of this type covers for the pool (GPUs, CPUs, MiB or 1 node). */
+  readonly unitsPerNode: number;
+}
+
+export interface SplitPool {
+  readonly pool: string;
+  /** Demand to cover, in the pool's units (the sizing quantile of its forecast). */
+  readonly need: number;
+  readonly candidates: readonly SplitCandidate[];
+}
+
+export interface SplitType {
+  readonly type: string;
+  /** Usable nodes of the type. */
+  readonly available: number;
+  readonly pricePerNodeHour: number;
+}
+
+export interface SplitProblem {
+  readonly pools: readonly SplitPool[];
+  readonly types: readonly SplitType[];
+  /** Length of the step inside the planning window, h. */
+  readonly hours: number;
+  /** Cost of one demand unit waiting for one hour. */
+  readonly waitingUnitHour: number;
+}
+
+export interface SplitSolution {
+  /** Nodes per pool and type; pairs with 0 nodes are left out. */
+  readonly nodes: readonly { pool: string; type: string; count: number }[];
+  /** Demand left uncovered per pool, in the pool's units; only pools short of their need. */
+  readonly shortfall: readonly { pool: string; units: number }[];
+  readonly objectiveValue: number;
+  /** Types whose usable nodes are all in use. */
+  readonly exhaustedTypes: readonly string[];
+}
+
+const NEED_EPSILON = 1e-9;
+
+/** Whole nodes of `unitsPerNode` that cover `need`, without a float's 3.0000000001 becoming 4. */
+export function nodesToCover(need: number, unitsPerNode: number): number {
+  return need <= NEED_EPSILON || unitsPerNode <= 0 ? 0 : Math.ceil(need / unitsPerNode - NEED_EPSILON);
+}
+
+const xName = (p: number, t: number): string => `x${p}_${t}`;
+const shortName = (p: number): string => `s${p}`;
+
+/**
+ * Solves one step's split exactly.
+ * @throws {PlanSolverError} when the solver reports anything but an optimum (it cannot be infeasible:
+ * the shortfall absorbs any need).
+ */
+export function solveSplit(problem: SplitProblem): SplitSolution {
+  const typeIndex = new Map(problem.types.map((t, i) => [t.type, i]));
+  const constraints = new Map<string, { min?: number; max?: number }>();
+  const variables = new Map<string, Map<string, number>>();
+  const integers: string[] = [];
+  problem.types.forEach((t, ti) => constraints.set(`avail${ti}`, { max: t.available }));
+  problem.pools.forEach((pool, pi) => {
+    constraints.set(`cover${pi}`, { min: pool.need });
+    variables.set(
+      shortName(pi),
+      new Map([
+        ['cost', problem.waitingUnitHour * problem.hours],
+        [`cover${pi}`, 1],
+      ]),
+    );
+    for (const c of pool.candidates) {
+      const ti = typeIndex.get(c.type);
+      const type = ti === undefined ? undefined : problem.types[ti];
+      if (ti === undefined || type === undefined || c.unitsPerNode <= 0) continue;
+      const name = xName(pi, ti);
+      constraints.set(`ub_${name}`, { max: nodesToCover(pool.need, c.unitsPerNode) });
+      variables.set(
+        name,
+        new Map([
+          ['cost', type.pricePerNodeHour * problem.hours],
+          [`cover${pi}`, c.unitsPerNode],
+          [`avail${ti}`, 1],
+          [`ub_${name}`, 1],
+        ]),
+      );
+      integers.push(name);
+    }
+  });
+  const model: Model<string, string> = {
+    direction: 'minimize',
+    objective: 'cost',
+    constraints,
+    variables,
+    integers,
+  };
+  const solution = solve(model, { tolerance: 0, includeZeroVariables: false });
+  if (solution.status !== 'optimal') {
+    throw new PlanSolverError(solution.status, `a split of ${problem.pools.length} pool(s)`);
+  }
+  const values = new Map(solution.variables);
+  const nodes: { pool: string; type: string; count: number }[] = [];
+  const used = new Array<number>(problem.types.length).fill(0);
+  const shortfall: { pool: string; units: number }[] = [];
+  problem.pools.forEach((pool, pi) => {
+    let covered = 0;
+    for (const c of pool.candidates) {
+      const ti = typeIndex.get(c.type);
+      if (ti === undefined) continue;
+      const count = Math.round(values.get(xName(pi, ti)) ?? 0);
+      if (count <= 0) continue;
+      nodes.push({ pool: pool.pool, type: c.type, count });
+      used[ti] = (used[ti] ?? 0) + count;
+      covered += count * c.unitsPerNode;
+    }
+    // Recomputed from the integer counts rather than read from the solver, whose value carries float noise.
+    const short = pool.need - covered;
+    if (short > NEED_EPSILON) shortfall.push({ pool: pool.pool, units: short });
+  });
+  const exhaustedTypes = problem.types
+    .filter((t, ti) => t.available > 0 && (used[ti] ?? 0) >= t.available)
+    .map((t) => t.type);
+  const objectiveValue =
+    nodes.reduce(
+      (sum, n) => sum + n.count * (problem.types[typeIndex.get(n.type) ?? -1]?.pricePerNodeHour ?? 0),
+      0,
+    ) *
+      problem.hours +
+    shortfall.reduce((sum, s) => sum + s.units, 0) * problem.waitingUnitHour * problem.hours;
+  return { nodes, shortfall, objectiveValue, exhaustedTypes };
+}
