@@ -353,6 +353,7 @@ export function planCapacity(input: PlanInput, options: PlanOptions = {}): Plan 
   const counts = new Map<number, Map<string, number[]>>();
   const shortAt = new Map<number, number[]>();
   let objectiveValue = 0;
+  let unprovenSteps = 0;
   for (const group of components(pools)) {
     const types = [
       ...new Map(group.flatMap((p) => p.candidates.map((c) => [c.type.name, c.type]))).values(),
@@ -381,6 +382,7 @@ export function planCapacity(input: PlanInput, options: PlanOptions = {}): Plan 
       const solution = memo.get(key) ?? solveSplit(problem);
       memo.set(key, solution);
       objectiveValue += solution.objectiveValue;
+      if (!solution.proven) unprovenSteps += 1;
       for (const n of solution.nodes) {
         const pi = Number(n.pool);
         const byType = counts.get(pi) ?? new Map<string, number[]>();
@@ -509,7 +511,10 @@ export function planCapacity(input: PlanInput, options: PlanOptions = {}): Plan 
       objective: `minimise Σ nodes × pricePerNodeHour × hours + Σ waiting demand × waitingJobHour (${fmt(input.costs.waitingJobHour)}) × hours, per pool and step, for each pool's demand at q${q} of its forecast from ${isoMinute(input.nowS)} to ${isoMinute(endS)}`,
       objectiveValue,
       binding: binding.texts(),
-      solver: `${SPLIT_SOLVER.name} ${SPLIT_SOLVER.version}`,
+      solver:
+        unprovenSteps === 0
+          ? `${SPLIT_SOLVER.name} ${SPLIT_SOLVER.version}`
+          : `${SPLIT_SOLVER.name} ${SPLIT_SOLVER.version} (${plural(unprovenSteps, 'step')} not proven optimal: the branch-and-bound bound was reached)`,
     },
   };
 }

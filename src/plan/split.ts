@@ -54,6 +54,8 @@ export interface SplitSolution {
   readonly objectiveValue: number;
   /** Types whose usable nodes are all in use. */
   readonly exhaustedTypes: readonly string[];
+  /** False when the search stopped at its iteration bound: the best split found, not proven optimal. */
+  readonly proven: boolean;
 }
 
 const NEED_EPSILON = 1e-9;
@@ -67,11 +69,40 @@ const xName = (p: number, t: number): string => `x${p}_${t}`;
 const shortName = (p: number): string => `s${p}`;
 
 /**
- * Solves one step's split exactly.
- * @throws {PlanSolverError} when the solver reports anything but an optimum (it cannot be infeasible:
+ * Branch-and-bound nodes the coupled model may take. YALPS explores best-first, so a large model whose
+ * types are all short can need many; past this the best split found is used and marked unproven.
+ */
+const MAX_BRANCH_ITERATIONS = 200_000;
+
+/**
+ * Solves one step's split exactly. Each pool is first solved on its own (a handful of integer
+ * variables); when those optima together fit every type's usable nodes they are the optimum of the
+ * whole model (dropping the shared constraints can only lower the cost, and they hold), which is the
+ * common case of a cluster that is not short. Otherwise the coupled model is solved.
+ * @throws {PlanSolverError} when the solver finds no integer split at all (it cannot be infeasible:
  * the shortfall absorbs any need).
  */
 export function solveSplit(problem: SplitProblem): SplitSolution {
+  if (problem.pools.length > 1) {
+    const alone = problem.pools.map((pool) => solveModel({ ...problem, pools: [pool] }));
+    const used = new Map<string, number>();
+    for (const s of alone) for (const n of s.nodes) used.set(n.type, (used.get(n.type) ?? 0) + n.count);
+    if (problem.types.every((t) => (used.get(t.type) ?? 0) <= t.available)) {
+      return {
+        nodes: alone.flatMap((s) => s.nodes),
+        shortfall: alone.flatMap((s) => s.shortfall),
+        objectiveValue: alone.reduce((sum, s) => sum + s.objectiveValue, 0),
+        exhaustedTypes: problem.types
+          .filter((t) => t.available > 0 && (used.get(t.type) ?? 0) >= t.available)
+          .map((t) => t.type),
+        proven: alone.every((s) => s.proven),
+      };
+    }
+  }
+  return solveModel(problem);
+}
+
+function solveModel(problem: SplitProblem): SplitSolution {
   const typeIndex = new Map(problem.types.map((t, i) => [t.type, i]));
   const constraints = new Map<string, { min?: number; max?: number }>();
   const variables = new Map<string, Map<string, number>>();
@@ -111,8 +142,10 @@ export function solveSplit(problem: SplitProblem): SplitSolution {
     variables,
     integers,
   };
-  const solution = solve(model, { tolerance: 0, includeZeroVariables: false });
-  if (solution.status !== 'optimal') {
+  const solution = solve(model, { tolerance: 0, maxIterations: MAX_BRANCH_ITERATIONS });
+  const usable =
+    solution.status === 'optimal' || (solution.status === 'timedout' && solution.variables.length > 0);
+  if (!usable) {
     throw new PlanSolverError(solution.status, `a split of ${problem.pools.length} pool(s)`);
   }
   const values = new Map(solution.variables);
@@ -144,5 +177,5 @@ export function solveSplit(problem: SplitProblem): SplitSolution {
     ) *
       problem.hours +
     shortfall.reduce((sum, s) => sum + s.units, 0) * problem.waitingUnitHour * problem.hours;
-  return { nodes, shortfall, objectiveValue, exhaustedTypes };
+  return { nodes, shortfall, objectiveValue, exhaustedTypes, proven: solution.status === 'optimal' };
 }
