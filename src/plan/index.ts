@@ -24,5 +24,14 @@ export {
   type InventoryOptions,
   type NodeTypeSettings,
 } from './inventory.js';
-export { solveSplit, SPLIT_SOLVER, type SplitProblem, type SplitSolution } from './split.js';
+export {
+  HIGHS_SOLVER,
+  loadHighsSplitSolver,
+  solveSplit,
+  SPLIT_SOLVER,
+  yalpsSplitSolver,
+  type SplitProblem,
+  type SplitSolution,
+  type SplitSolver,
+} from './split.js';
 export * from './errors.js';

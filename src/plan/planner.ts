@@ -13,7 +13,14 @@ import {
   type SetFeaturesAction,
 } from './plan.js';
 import { newsvendorQuantile } from './policies/quantile.js';
-import { nodesToCover, solveSplit, SPLIT_SOLVER, type SplitProblem, type SplitSolution } from './split.js';
+import {
+  nodesToCover,
+  solveSplit,
+  yalpsSplitSolver,
+  type SplitProblem,
+  type SplitSolution,
+  type SplitSolver,
+} from './split.js';
 
 /**
  * The capacity planner: forecast quantiles + inventory + costs → a Plan of keep-powered, reservation
@@ -27,11 +34,17 @@ export interface PlanOptions {
   readonly reservationShareThreshold?: number | undefined;
   /** Forecast quantile the capacity is sized at; default the newsvendor level of the costs. */
   readonly quantile?: number | undefined;
+  /**
+   * The exact MILP solver of the split; default YALPS. Pass `await loadHighsSplitSolver()` where the
+   * types can be short for many pools at once (see docs/planning.md).
+   */
+  readonly solver?: SplitSolver | undefined;
 }
 
 export interface ResolvedPlanOptions {
   readonly reservationShareThreshold: number;
   readonly quantile: number;
+  readonly solver: SplitSolver;
 }
 
 /** Demand units of each series the planner can size from, and how many one node of a type covers. */
@@ -70,8 +83,9 @@ export function resolvePlanOptions(
     const { reservationShareThreshold } = resolvePlanParams({
       reservationShareThreshold: options.reservationShareThreshold,
     });
+    const solver = options.solver ?? yalpsSplitSolver;
     const given = resolveOptionalParam('quantile', options.quantile);
-    if (given !== undefined) return { reservationShareThreshold, quantile: given };
+    if (given !== undefined) return { reservationShareThreshold, quantile: given, solver };
     if (!(costs.idleNodeHour + costs.waitingJobHour > 0)) {
       throw new InvalidPlanInputError(
         [
@@ -83,7 +97,7 @@ export function resolvePlanOptions(
         'set config costs.idleNodeHour or costs.waitingJobHour above 0, or pass a quantile',
       );
     }
-    return { reservationShareThreshold, quantile: newsvendorQuantile(costs) };
+    return { reservationShareThreshold, quantile: newsvendorQuantile(costs), solver };
   } catch (error) {
     if (error instanceof PlanError) throw error;
     return rangeToInputError(error);
@@ -379,7 +393,7 @@ export function planCapacity(input: PlanInput, options: PlanOptions = {}): Plan 
         waitingUnitHour: input.costs.waitingJobHour,
       };
       const key = `${hours}|${needs.join(',')}`;
-      const solution = memo.get(key) ?? solveSplit(problem);
+      const solution = memo.get(key) ?? solveSplit(problem, resolved.solver);
       memo.set(key, solution);
       objectiveValue += solution.objectiveValue;
       if (!solution.proven) unprovenSteps += 1;
@@ -503,6 +517,10 @@ export function planCapacity(input: PlanInput, options: PlanOptions = {}): Plan 
   actions.sort(
     (a, b) => a.fromS - b.fromS || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.id < b.id ? -1 : 1),
   );
+  const solverName =
+    resolved.solver === yalpsSplitSolver
+      ? yalpsSplitSolver.name
+      : `${yalpsSplitSolver.name} (each pool alone), ${resolved.solver.name} (pools coupled by short types)`;
   return {
     createdAtS: input.nowS,
     horizonEndS: endS,
@@ -513,8 +531,8 @@ export function planCapacity(input: PlanInput, options: PlanOptions = {}): Plan 
       binding: binding.texts(),
       solver:
         unprovenSteps === 0
-          ? `${SPLIT_SOLVER.name} ${SPLIT_SOLVER.version}`
-          : `${SPLIT_SOLVER.name} ${SPLIT_SOLVER.version} (${plural(unprovenSteps, 'step')} not proven optimal: the branch-and-bound bound was reached)`,
+          ? solverName
+          : `${solverName} (${plural(unprovenSteps, 'step')} not proven optimal: the branch-and-bound bound was reached)`,
     },
   };
 }

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { solveSplit, SPLIT_SOLVER, type SplitProblem } from '../../../src/plan/split.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  HIGHS_SOLVER,
+  loadHighsSplitSolver,
+  solveSplit,
+  SPLIT_SOLVER,
+  yalpsSplitSolver,
+  type SplitProblem,
+  type SplitSolver,
+} from '../../../src/plan/split.js';
 
 /** The optimum by trying every integer assignment within the types' usable nodes. */
 function bruteForceOptimum(problem: SplitProblem): number {
@@ -68,11 +76,20 @@ const problemArb: fc.Arbitrary<SplitProblem> = fc
   })
   .map((p) => ({ ...p, pools: p.pools.map((pool, i) => ({ pool: `p${i}`, ...pool })) }));
 
-describe('solveSplit', () => {
+let highs: SplitSolver;
+beforeAll(async () => {
+  highs = await loadHighsSplitSolver();
+});
+
+describe.each([
+  ['yalps', (): SplitSolver => yalpsSplitSolver],
+  ['highs', (): SplitSolver => highs],
+])('solveSplit with %s', (_name, solver) => {
   it('finds the same optimum as a brute-force enumeration on small cases', () => {
     fc.assert(
       fc.property(problemArb, (problem) => {
-        const solution = solveSplit(problem);
+        const solution = solveSplit(problem, solver());
+        expect(solution.proven).toBe(true);
         expect(solution.objectiveValue).toBeCloseTo(bruteForceOptimum(problem), 6);
         for (const t of problem.types) {
           const used = solution.nodes.filter((n) => n.type === t.type).reduce((s, n) => s + n.count, 0);
@@ -83,25 +100,62 @@ describe('solveSplit', () => {
     );
   });
 
-  it('puts the cheaper type first and names the type it used up', () => {
-    const solution = solveSplit({
+  it('solves the coupled model as well as the pools alone when the types are short', () => {
+    // Two pools that both want the one cheap node: alone each takes it, together only one may.
+    const problem: SplitProblem = {
       pools: [
         {
-          pool: 'a100',
-          need: 10,
+          pool: 'a',
+          need: 4,
           candidates: [
-            { type: 'a100x4', unitsPerNode: 4 },
-            { type: 'h100x2', unitsPerNode: 2 },
+            { type: 'big', unitsPerNode: 4 },
+            { type: 'small', unitsPerNode: 1 },
+          ],
+        },
+        {
+          pool: 'b',
+          need: 4,
+          candidates: [
+            { type: 'big', unitsPerNode: 4 },
+            { type: 'small', unitsPerNode: 1 },
           ],
         },
       ],
       types: [
-        { type: 'a100x4', available: 1, pricePerNodeHour: 2 },
-        { type: 'h100x2', available: 4, pricePerNodeHour: 3 },
+        { type: 'big', available: 1, pricePerNodeHour: 1 },
+        { type: 'small', available: 8, pricePerNodeHour: 1 },
       ],
       hours: 1,
       waitingUnitHour: 10,
-    });
+    };
+    const solution = solveSplit(problem, solver());
+    expect(solution.objectiveValue).toBe(bruteForceOptimum(problem));
+    expect(solution.objectiveValue).toBe(5);
+    expect(solution.exhaustedTypes).toEqual(['big']);
+  });
+
+  it('puts the cheaper type first and names the type it used up', () => {
+    const solution = solveSplit(
+      {
+        pools: [
+          {
+            pool: 'a100',
+            need: 10,
+            candidates: [
+              { type: 'a100x4', unitsPerNode: 4 },
+              { type: 'h100x2', unitsPerNode: 2 },
+            ],
+          },
+        ],
+        types: [
+          { type: 'a100x4', available: 1, pricePerNodeHour: 2 },
+          { type: 'h100x2', available: 4, pricePerNodeHour: 3 },
+        ],
+        hours: 1,
+        waitingUnitHour: 10,
+      },
+      solver(),
+    );
     expect(solution.nodes).toEqual([
       { pool: 'a100', type: 'a100x4', count: 1 },
       { pool: 'a100', type: 'h100x2', count: 3 },
@@ -110,14 +164,21 @@ describe('solveSplit', () => {
     expect(solution.exhaustedTypes).toEqual(['a100x4']);
     expect(solution.objectiveValue).toBe(11);
   });
+});
 
-  it('names the solver version that is installed', () => {
-    const pkg = JSON.parse(
-      readFileSync(
-        fileURLToPath(new URL('../../../node_modules/yalps/package.json', import.meta.url)),
-        'utf8',
-      ),
-    ) as { version: string };
-    expect(SPLIT_SOLVER).toEqual({ name: 'yalps', version: pkg.version });
+describe('the solvers', () => {
+  it('name the versions that are installed', () => {
+    const version = (pkg: string): string =>
+      (
+        JSON.parse(
+          readFileSync(
+            fileURLToPath(new URL(`../../../node_modules/${pkg}/package.json`, import.meta.url)),
+            'utf8',
+          ),
+        ) as { version: string }
+      ).version;
+    expect(SPLIT_SOLVER).toEqual({ name: 'yalps', version: version('yalps') });
+    expect(HIGHS_SOLVER).toEqual({ name: 'highs', version: version('highs') });
+    expect(highs.name).toBe(`highs ${version('highs')}`);
   });
 });
