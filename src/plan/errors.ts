@@ -32,9 +32,10 @@ export class PlanSolverError extends PlanError {
   readonly retryable = false;
   readonly status: string;
   readonly hint: string;
-  constructor(status: string, what: string) {
+  constructor(status: string, what: string, hint?: string) {
     super(`the LP solver answered "${status}" for ${what}`);
     this.status = status;
-    this.hint = 'report this with the plan input (slurmcast plan --json); the model is always feasible';
+    this.hint =
+      hint ?? 'report this with the plan input (slurmcast plan --json); the model is always feasible';
   }
 }

@@ -167,7 +167,13 @@ function solveWithYalps(problem: SplitProblem): SplitSolution {
   const usable =
     solution.status === 'optimal' || (solution.status === 'timedout' && solution.variables.length > 0);
   if (!usable) {
-    throw new PlanSolverError(solution.status, `a split of ${problem.pools.length} pool(s)`);
+    throw new PlanSolverError(
+      solution.status,
+      `a split of ${problem.pools.length} pool(s)`,
+      solution.status === 'timedout'
+        ? 'the node types are short for many pools at once: plan with the HiGHS solver (planCapacity(input, { solver: await loadHighsSplitSolver() }))'
+        : undefined,
+    );
   }
   const values = new Map(solution.variables);
   return assemble(problem, (name) => values.get(name) ?? 0, solution.status === 'optimal');

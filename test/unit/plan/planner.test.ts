@@ -350,3 +350,38 @@ describe('planCapacity: input validation', () => {
     expect(() => planCapacity(input(), { reservationShareThreshold: 0 })).toThrow(InvalidPlanInputError);
   });
 });
+
+describe('planCapacity with HiGHS for the coupled split', () => {
+  it('gives the same plan as YALPS when two pools compete for short nodes, and names both solvers', async () => {
+    const { loadHighsSplitSolver } = await import('../../../src/plan/split.js');
+    const solver = await loadHighsSplitSolver();
+    // Two a100 pools in two partitions on one a100x4 node and two h100x2 nodes that may stand in.
+    const shared = { ...a100, partitions: ['gpu', 'gpu2'] };
+    const sharedH100 = { ...h100, partitions: ['gpu', 'gpu2'] };
+    const pool = (partition: string, gpus: number): PoolForecast =>
+      burstForecast({
+        key: { partition, gpuType: 'a100', features: [] },
+        pool: `${partition}/a100`,
+        quantiles: { '0.9': Array.from({ length: 24 }, (_, k) => (k >= 14 && k < 17 ? gpus : 0)) },
+        accounts: [],
+      });
+    const coupled = input({
+      forecasts: [pool('gpu', 4), pool('gpu2', 4)],
+      inventory: inventory([shared, sharedH100], [...nodes(shared, 1), ...nodes(sharedH100, 2)]),
+      substitutes: [{ gpuType: 'a100', canRunOn: ['h100'] }],
+    });
+    const withYalps = planCapacity(coupled);
+    const withHighs = planCapacity(coupled, { solver });
+    expect(withHighs.actions).toEqual(withYalps.actions);
+    expect(withHighs.explanation.objectiveValue).toBeCloseTo(withYalps.explanation.objectiveValue, 9);
+    // One pool gets the a100 node (price 2), the other both h100 nodes (price 3 each): (2 + 6) × 3 h.
+    expect(withHighs.explanation.objectiveValue).toBeCloseTo(24, 9);
+    expect(withHighs.explanation.solver).toBe(
+      'yalps 0.6.4 (each pool alone), highs 1.15.3 (pools coupled by short types)',
+    );
+    expect(withHighs.explanation.binding).toEqual([
+      'gpu-a100x4: all 1 usable node in use (3 steps from 2026-12-03T14:00Z)',
+      'gpu-h100x2: all 2 usable nodes in use (3 steps from 2026-12-03T14:00Z)',
+    ]);
+  });
+});
