@@ -325,6 +325,27 @@ export const Params = {
     integer: false,
     description: 'Cost of one job-hour spent waiting (config costs.waitingJobHour)',
   }),
+  // --- config: plan ---
+  pricePerNodeHour: param({
+    unit: 'cost per hour',
+    default: 1,
+    min: 0,
+    max: 1e9,
+    integer: false,
+    description:
+      'Cost of one powered node-hour of a node type the config does not price (config plan.defaultPricePerNodeHour)',
+  }),
+  reservationShareThreshold: param({
+    unit: 'fraction',
+    default: 0.5,
+    // 0 would reserve for every account that ever ran in the pool; 1 only for an account that is all of it.
+    min: 0,
+    minOpen: true,
+    max: 1,
+    integer: false,
+    description:
+      "Share of a pool's forecast demand from which an account gets a reservation (config plan.reservationShareThreshold)",
+  }),
 } as const satisfies Record<string, ParamSpec>;
 
 export type ParamName = keyof typeof Params;
@@ -518,6 +539,27 @@ export function resolveCosts(costs: Partial<ResolvedCosts> | undefined): Resolve
   return {
     idleNodeHour: resolveParam('idleNodeHour', costs?.idleNodeHour),
     waitingJobHour: resolveParam('waitingJobHour', costs?.waitingJobHour),
+  };
+}
+
+/** Resolved numbers of the planner (`planCapacity`, config `plan`). */
+export interface ResolvedPlanParams {
+  /** Boot time of a node type the config does not name, s. */
+  defaultBootS: number;
+  defaultPricePerNodeHour: number;
+  reservationShareThreshold: number;
+}
+
+/** @throws {ParameterRangeError} */
+export function resolvePlanParams(options: {
+  defaultBootS?: number | undefined;
+  defaultPricePerNodeHour?: number | undefined;
+  reservationShareThreshold?: number | undefined;
+}): ResolvedPlanParams {
+  return {
+    defaultBootS: resolveParam('bootS', options.defaultBootS),
+    defaultPricePerNodeHour: resolveParam('pricePerNodeHour', options.defaultPricePerNodeHour),
+    reservationShareThreshold: resolveParam('reservationShareThreshold', options.reservationShareThreshold),
   };
 }
 

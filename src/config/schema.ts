@@ -161,6 +161,48 @@ export const CostsConfigSchema = z.strictObject({
   waitingJobHour: paramNumber('waitingJobHour'),
 });
 
+const PlanNodeTypeSchema = z
+  .strictObject({
+    pricePerNodeHour: z
+      .number()
+      .finite()
+      .nonnegative()
+      .optional()
+      .describe('Cost of one powered node-hour of this type; omit for plan.defaultPricePerNodeHour'),
+    bootS: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(Params.bootS.max)
+      .optional()
+      .describe(
+        "Seconds from power-up to taking jobs (Slurm's ResumeTimeout bounds it); omit for plan.defaultBootS",
+      ),
+  })
+  .describe('One node type, by the name `slurmcast plan` prints (e.g. gpu-h100x2, cpu-64c)');
+
+export const PlanConfigSchema = z
+  .strictObject({
+    nodeTypes: z
+      .record(z.string().min(1), PlanNodeTypeSchema)
+      .default({})
+      .describe('Price and boot time per node type; types not named here take the defaults below'),
+    defaultBootS: paramNumber('bootS'),
+    defaultPricePerNodeHour: paramNumber('pricePerNodeHour'),
+    accounts: z
+      .array(
+        z.strictObject({
+          account: z.string().min(1),
+          maxNodes: z.number().int().nonnegative().describe('Most nodes reserved for the account at once'),
+          priority: z.number().int().default(0).describe('Higher wins when accounts compete for nodes'),
+        }),
+      )
+      .default([])
+      .describe('Accounts that may get reservations; an account not listed never gets one'),
+    reservationShareThreshold: paramNumber('reservationShareThreshold'),
+  })
+  .describe('The planner: node-type prices and boot times, reservation caps per account (docs/planning.md)');
+
 export const LogConfigSchema = z
   .strictObject({
     level: z
@@ -233,6 +275,7 @@ export const ConfigSchema = z.strictObject({
   slurm: SlurmConfigSchema.prefault({}),
   store: StoreConfigSchema.prefault({}),
   costs: CostsConfigSchema.prefault({}),
+  plan: PlanConfigSchema.prefault({}),
   log: LogConfigSchema.prefault({}),
   act: ActConfigSchema.prefault({}),
 });
@@ -241,3 +284,4 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type SlurmConfig = z.infer<typeof SlurmConfigSchema>;
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
 export type ActConfig = z.infer<typeof ActConfigSchema>;
+export type PlanConfig = z.infer<typeof PlanConfigSchema>;

@@ -16,3 +16,22 @@ export { modelForecaster, profileForecaster, type QuantileForecaster } from './p
 export { newsvendorQuantile, quantileOf } from './policies/quantile.js';
 export { warmDecisions } from './policies/decisions.js';
 export * from './plan.js';
+export { planCapacity, resolvePlanOptions, type PlanOptions, type ResolvedPlanOptions } from './planner.js';
+export {
+  inventoryFromNodes,
+  isUsableNode,
+  powerStateOf,
+  type InventoryOptions,
+  type NodeTypeSettings,
+} from './inventory.js';
+export {
+  HIGHS_SOLVER,
+  loadHighsSplitSolver,
+  solveSplit,
+  SPLIT_SOLVER,
+  yalpsSplitSolver,
+  type SplitProblem,
+  type SplitSolution,
+  type SplitSolver,
+} from './split.js';
+export * from './errors.js';

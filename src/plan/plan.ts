@@ -119,6 +119,13 @@ export const PlanInputSchema = z.strictObject({
   forecasts: z.array(PoolForecastSchema),
   inventory: InventorySchema,
   accounts: z.array(AccountPolicySchema),
+  /**
+   * GPU types whose jobs may also run on nodes of other GPU types (`{ gpuType: 'a100', canRunOn:
+   * ['h100'] }`); the planner then splits such a pool's nodes between the types with the LP.
+   */
+  substitutes: z
+    .array(z.strictObject({ gpuType: z.string().min(1), canRunOn: z.array(z.string().min(1)) }))
+    .optional(),
   costs: z.strictObject({
     /** Cost of one powered, idle node-hour (before the node type's price). */
     idleNodeHour: z.number().finite().nonnegative(),
