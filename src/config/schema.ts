@@ -179,6 +179,45 @@ export const LogConfigSchema = z
     'The structured log of long work (imports, collect runs): progress and warnings, secrets redacted',
   );
 
+/** The demand series the engine may size a pool by: GPUs, CPUs or whole nodes. */
+export const EngineSeriesNames = ['demand_gpu', 'demand_cpu', 'demand_nodes'] as const;
+
+export const EngineConfigSchema = z
+  .strictObject({
+    stateDir: z
+      .string()
+      .min(1)
+      .default('.slurmcast/engine')
+      .describe(
+        'Directory of the engine state: cooldowns, the last cycle, the forecast model cache and the run lock',
+      ),
+    pools: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).describe('The pool as `slurmcast series` prints it, e.g. gpu/h100'),
+          series: z
+            .enum(EngineSeriesNames)
+            .optional()
+            .describe('Series that sizes it; default demand_gpu for a GPU pool, else demand_cpu'),
+        }),
+      )
+      .default([])
+      .describe('Pools the engine forecasts and plans for; none means the engine plans nothing'),
+    refitEveryS: paramNumber('refitEveryS'),
+    cooldownS: paramNumber('cooldownS'),
+    idleCyclesToShrink: paramNumber('idleCyclesToShrink'),
+    idleThreshold: paramNumber('idleThreshold'),
+    fullThreshold: paramNumber('fullThreshold'),
+    lockWaitS: paramNumber('lockWaitS'),
+    horizonS: paramNumber('horizonS'),
+    stepS: paramNumber('engineStepS'),
+  })
+  .refine((e) => e.idleThreshold < e.fullThreshold, {
+    message: 'engine.idleThreshold must be below engine.fullThreshold',
+    path: ['idleThreshold'],
+  })
+  .describe('The adjust cycle (`slurmcast adjust`, `slurmcast plan`; docs/admin.md)');
+
 export const ConfigSchema = z.strictObject({
   cluster: z.string().min(1).default('cluster').describe('Name used to label collected records'),
   timeZone: z.string().default('UTC').describe('IANA time zone of the cluster, for calendar features'),
@@ -186,8 +225,10 @@ export const ConfigSchema = z.strictObject({
   store: StoreConfigSchema.prefault({}),
   costs: CostsConfigSchema.prefault({}),
   log: LogConfigSchema.prefault({}),
+  engine: EngineConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type SlurmConfig = z.infer<typeof SlurmConfigSchema>;
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+export type EngineConfig = z.infer<typeof EngineConfigSchema>;
