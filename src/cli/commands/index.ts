@@ -8,6 +8,8 @@ import { collectCommand } from './collect.js';
 import { importCommand } from './import.js';
 import { forecastCommand } from './forecast.js';
 import { predictJobCommand } from './predict-job.js';
+import { planCommand } from './plan.js';
+import { adjustCommand } from './adjust.js';
 
 /** Every CLI command; each module is thin: parse, call one application function, render. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,4 +22,6 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   predictJobCommand,
   collectCommand,
   importCommand,
+  planCommand,
+  adjustCommand,
 ];
