@@ -23,6 +23,7 @@ export const ParamUnits = {
   none: '',
   costPerHour: 'cost per hour',
   weeks: 'weeks',
+  cycles: 'cycles',
 } as const;
 export type ParamUnit = (typeof ParamUnits)[keyof typeof ParamUnits];
 
@@ -337,7 +338,7 @@ export const Params = {
       'No owned reservation is resized or released within this long of its last change (config engine.cooldownS)',
   }),
   idleCyclesToShrink: param({
-    unit: 'steps',
+    unit: 'cycles',
     default: 3,
     min: 1,
     max: 1_000,
@@ -372,7 +373,7 @@ export const Params = {
     max: 3_600,
     integer: true,
     description:
-      'How long an adjust or plan run waits for another one to finish before it gives up; 0 = exit at once (config engine.lockWaitS)',
+      'How long an adjust run waits for another one to finish before it gives up; 0 = exit at once (config engine.lockWaitS)',
   }),
   horizonS: param({
     unit: 'seconds',

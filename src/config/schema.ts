@@ -4,7 +4,7 @@ import { LogLevels } from '../shared/logger.js';
 
 /**
  * The configuration file's schema: the single source of truth for what a config may hold, its
- * defaults and its documentation (`docs/configuration.md` is generated from the descriptions here).
+ * defaults and its documentation (`docs/config.md` is generated from the descriptions here: `npm run docs:config`).
  * Objects are strict so that a misspelt key is an error that names it, not a silently ignored line.
  */
 

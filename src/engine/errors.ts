@@ -17,7 +17,7 @@ export class EngineBusyError extends EngineError {
     const hint =
       'wait for the other run to finish (cron or the systemd timer may have started it), or raise engine.lockWaitS; if no slurmcast process runs, its lock is taken over after 20 s';
     super(
-      `another slurmcast adjust or plan is running (lock ${lockPath}, waited ${waitedS} s); nothing was done: ${hint}`,
+      `another slurmcast adjust is running (lock ${lockPath}, waited ${waitedS} s); nothing was done: ${hint}`,
       { cause },
     );
     this.hint = hint;
