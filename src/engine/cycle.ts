@@ -72,8 +72,11 @@ export interface CycleDeps {
   /** The planner (pure). */
   plan(input: PlanInput): Plan;
   apply: PlanApplier;
-  /** The use of every owned reservation, from what Slurm recorded. */
-  measure(): Promise<ReservationUse[]>;
+  /**
+   * The use of every owned reservation, from what Slurm recorded: jobs running or waiting now, and
+   * jobs that ran since `sinceS` (the previous cycle's start; null on the first cycle: now only).
+   */
+  measure(window: { sinceS: number | null; nowS: number }): Promise<ReservationUse[]>;
 }
 
 /** A pool the engine manages (config `engine.pools`). */
@@ -319,7 +322,10 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
       });
       options.onStep?.('measure');
       deps.logger.info({ step: 'measure' }, 'adjust: measure');
-      const uses = await deps.measure();
+      const uses = await deps.measure({
+        sinceS: initial.lastCycle?.startedAtS ?? null,
+        nowS: nowSOf(deps.clock),
+      });
       state = recordMeasurements(state, uses, { nowS: nowSOf(deps.clock), settings: o.params });
       const outcome = report.partial ? 'partial' : 'ok';
       await deps.state.save({ ...state, lastCycle: summary(outcome, null) });

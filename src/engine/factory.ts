@@ -31,8 +31,14 @@ export interface EngineSeams {
   inventoryFromNodes(nodes: Node[], nowS: number): Inventory;
   /** `applyPlan(client, plan, options)` of src/act/apply.ts. */
   applyPlan(client: SlurmClient, plan: Plan, options: ApplyOptions): Promise<ApplyReport>;
-  /** Use of every owned reservation: jobs by reservation (sacct) and the queue by reservation (squeue). */
-  reservationUse(client: SlurmClient): Promise<ReservationUse[]>;
+  /**
+   * Use of every owned reservation: jobs by reservation since `sinceS` (accounting) and the queue by
+   * reservation (squeue), e.g. through `reservationUseOf` (measure.ts).
+   */
+  reservationUse(
+    client: SlurmClient,
+    window: { sinceS: number | null; nowS: number },
+  ): Promise<ReservationUse[]>;
 }
 
 /** How far back the account shares of a pool look. */
@@ -103,7 +109,7 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
     },
     plan: (input) => seams.planCapacity(input),
     apply: (plan, options) => seams.applyPlan(io.client, plan, options),
-    measure: () => seams.reservationUse(io.client),
+    measure: (window) => seams.reservationUse(io.client, window),
   };
 }
 

@@ -110,6 +110,18 @@ describe('runCycle', () => {
     expect(grown.plan.actions).toMatchObject([{ nodeCount: 3 }]);
   });
 
+  it('measures the jobs since the previous cycle started (now only on the first cycle)', async () => {
+    const deps = fakeDeps();
+    const firstS = Math.floor(deps.clock.nowMs() / 1000);
+    await runCycle(deps, base);
+    deps.clock.advance(300_000);
+    await runCycle(deps, base);
+    expect(deps.windows).toEqual([
+      { sinceS: null, nowS: firstS },
+      { sinceS: firstS, nowS: firstS + 300 },
+    ]);
+  });
+
   it('reports a partial apply as the outcome', async () => {
     const deps = fakeDeps();
     deps.apply = (plan: Plan, options: ApplyOptions): Promise<ApplyReport> =>

@@ -140,6 +140,8 @@ export function fakeDeps(options: { startMs?: number; gpus?: number } = {}): Cyc
   slurm: Map<string, number>;
   /** Busy nodes per reservation key, as the next measurement reports them. */
   busy: Map<string, number>;
+  /** The window of each measurement. */
+  windows: { sinceS: number | null; nowS: number }[];
 } {
   const calls: string[] = [];
   const clock = new ManualClock(options.startMs ?? 1_700_000_000_000);
@@ -159,6 +161,7 @@ export function fakeDeps(options: { startMs?: number; gpus?: number } = {}): Cyc
     applied,
     slurm: new Map<string, number>(),
     busy: new Map<string, number>(),
+    windows: [] as { sinceS: number | null; nowS: number }[],
     logger: silentLogger,
     lock: <T>(work: () => Promise<T>) => {
       calls.push('lock');
@@ -209,8 +212,9 @@ export function fakeDeps(options: { startMs?: number; gpus?: number } = {}): Cyc
       }
       return Promise.resolve(reportFor(plan, applyOptions));
     },
-    measure: () => {
+    measure: (window: { sinceS: number | null; nowS: number }) => {
       calls.push('measure');
+      deps.windows.push(window);
       const uses: ReservationUse[] = [...deps.slurm].map(([key, nodeCount]) => ({
         key,
         name: `slurmcast-${key}`,
