@@ -73,6 +73,7 @@ const CONTAINERS = new Set([
   'store',
   'store.influx',
   'costs',
+  'engine',
 ]);
 
 function valueEnd(node: unknown): number | undefined {

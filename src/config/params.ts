@@ -23,6 +23,7 @@ export const ParamUnits = {
   none: '',
   costPerHour: 'cost per hour',
   weeks: 'weeks',
+  cycles: 'cycles',
 } as const;
 export type ParamUnit = (typeof ParamUnits)[keyof typeof ParamUnits];
 
@@ -346,6 +347,79 @@ export const Params = {
     description:
       "Share of a pool's forecast demand from which an account gets a reservation (config plan.reservationShareThreshold)",
   }),
+  // --- config: engine (the adjust cycle) ---
+  refitEveryS: param({
+    unit: 'seconds',
+    default: 21_600,
+    min: 60,
+    max: 30 * DAY_S,
+    integer: true,
+    description:
+      'Seconds a cached forecast model is reused (its window shifted) before the next refit (config engine.refitEveryS)',
+  }),
+  cooldownS: param({
+    unit: 'seconds',
+    default: 1_800,
+    min: 0,
+    max: 7 * DAY_S,
+    integer: true,
+    description:
+      'No owned reservation is resized or released within this long of its last change (config engine.cooldownS)',
+  }),
+  idleCyclesToShrink: param({
+    unit: 'cycles',
+    default: 3,
+    min: 1,
+    max: 1_000,
+    integer: true,
+    description:
+      'Cycles in a row a reservation must measure idle before it shrinks by one node (config engine.idleCyclesToShrink)',
+  }),
+  idleThreshold: param({
+    unit: 'fraction',
+    default: 0,
+    min: 0,
+    max: 1,
+    maxOpen: true,
+    integer: false,
+    description:
+      'A reservation with no pending job and at most this share of its nodes busy measures idle (config engine.idleThreshold)',
+  }),
+  fullThreshold: param({
+    unit: 'fraction',
+    default: 1,
+    min: 0,
+    minOpen: true,
+    max: 1,
+    integer: false,
+    description:
+      'A reservation with at least this share of its nodes busy, or a job pending in it, measures full and grows (config engine.fullThreshold)',
+  }),
+  lockWaitS: param({
+    unit: 'seconds',
+    default: 0,
+    min: 0,
+    max: 3_600,
+    integer: true,
+    description:
+      'How long an adjust run waits for another one to finish before it gives up; 0 = exit at once (config engine.lockWaitS)',
+  }),
+  horizonS: param({
+    unit: 'seconds',
+    default: 86_400,
+    min: 60,
+    max: 31 * DAY_S,
+    integer: true,
+    description: 'How far ahead each cycle plans (config engine.horizonS)',
+  }),
+  engineStepS: param({
+    unit: 'seconds',
+    default: 900,
+    min: 60,
+    max: DAY_S,
+    integer: true,
+    description: 'Step of the demand series the engine forecasts (config engine.stepS)',
+  }),
 } as const satisfies Record<string, ParamSpec>;
 
 export type ParamName = keyof typeof Params;
@@ -635,6 +709,52 @@ export function resolveCollectParams(options: {
     initialLookbackS: resolveParam('initialLookbackS', options.initialLookbackS),
     batchSize: resolveParam('collectBatchSize', options.batchSize),
   };
+}
+
+/** Resolved numbers of the adjust cycle (config `engine`, `runCycle`). */
+export interface ResolvedEngineParams {
+  refitEveryS: number;
+  cooldownS: number;
+  idleCyclesToShrink: number;
+  idleThreshold: number;
+  fullThreshold: number;
+  lockWaitS: number;
+  horizonS: number;
+  stepS: number;
+}
+
+/**
+ * @throws {ParameterRangeError} for a value out of its range, or an idle threshold not below the full
+ * one (the band between them is what keeps a reservation from flapping).
+ */
+export function resolveEngineParams(options: {
+  refitEveryS?: number | undefined;
+  cooldownS?: number | undefined;
+  idleCyclesToShrink?: number | undefined;
+  idleThreshold?: number | undefined;
+  fullThreshold?: number | undefined;
+  lockWaitS?: number | undefined;
+  horizonS?: number | undefined;
+  stepS?: number | undefined;
+}): ResolvedEngineParams {
+  const resolved = {
+    refitEveryS: resolveParam('refitEveryS', options.refitEveryS),
+    cooldownS: resolveParam('cooldownS', options.cooldownS),
+    idleCyclesToShrink: resolveParam('idleCyclesToShrink', options.idleCyclesToShrink),
+    idleThreshold: resolveParam('idleThreshold', options.idleThreshold),
+    fullThreshold: resolveParam('fullThreshold', options.fullThreshold),
+    lockWaitS: resolveParam('lockWaitS', options.lockWaitS),
+    horizonS: resolveParam('horizonS', options.horizonS),
+    stepS: resolveParam('engineStepS', options.stepS),
+  };
+  if (resolved.idleThreshold >= resolved.fullThreshold) {
+    throw new ParameterRangeError(
+      'idleThreshold',
+      resolved.idleThreshold,
+      `not below engine.fullThreshold (${resolved.fullThreshold})`,
+    );
+  }
+  return resolved;
 }
 
 /**

@@ -4,7 +4,7 @@ import { LogLevels } from '../shared/logger.js';
 
 /**
  * The configuration file's schema: the single source of truth for what a config may hold, its
- * defaults and its documentation (`docs/configuration.md` is generated from the descriptions here).
+ * defaults and its documentation (`docs/config.md` is generated from the descriptions here: `npm run docs:config`).
  * Objects are strict so that a misspelt key is an error that names it, not a silently ignored line.
  */
 
@@ -269,6 +269,45 @@ export const ActConfigSchema = z
   })
   .describe('The actuator: ownership, state, audit log and per-cycle caps (docs/acting.md)');
 
+/** The demand series the engine may size a pool by: GPUs, CPUs or whole nodes. */
+export const EngineSeriesNames = ['demand_gpu', 'demand_cpu', 'demand_nodes'] as const;
+
+export const EngineConfigSchema = z
+  .strictObject({
+    stateDir: z
+      .string()
+      .min(1)
+      .default('.slurmcast/engine')
+      .describe(
+        'Directory of the engine state: cooldowns, the last cycle, the forecast model cache and the run lock',
+      ),
+    pools: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).describe('The pool as `slurmcast series` prints it, e.g. gpu/h100'),
+          series: z
+            .enum(EngineSeriesNames)
+            .optional()
+            .describe('Series that sizes it; default demand_gpu for a GPU pool, else demand_cpu'),
+        }),
+      )
+      .default([])
+      .describe('Pools the engine forecasts and plans for; none means the engine plans nothing'),
+    refitEveryS: paramNumber('refitEveryS'),
+    cooldownS: paramNumber('cooldownS'),
+    idleCyclesToShrink: paramNumber('idleCyclesToShrink'),
+    idleThreshold: paramNumber('idleThreshold'),
+    fullThreshold: paramNumber('fullThreshold'),
+    lockWaitS: paramNumber('lockWaitS'),
+    horizonS: paramNumber('horizonS'),
+    stepS: paramNumber('engineStepS'),
+  })
+  .refine((e) => e.idleThreshold < e.fullThreshold, {
+    message: 'engine.idleThreshold must be below engine.fullThreshold',
+    path: ['idleThreshold'],
+  })
+  .describe('The adjust cycle (`slurmcast adjust`, `slurmcast plan`; docs/admin.md)');
+
 export const ConfigSchema = z.strictObject({
   cluster: z.string().min(1).default('cluster').describe('Name used to label collected records'),
   timeZone: z.string().default('UTC').describe('IANA time zone of the cluster, for calendar features'),
@@ -278,10 +317,12 @@ export const ConfigSchema = z.strictObject({
   plan: PlanConfigSchema.prefault({}),
   log: LogConfigSchema.prefault({}),
   act: ActConfigSchema.prefault({}),
+  engine: EngineConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type SlurmConfig = z.infer<typeof SlurmConfigSchema>;
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+export type EngineConfig = z.infer<typeof EngineConfigSchema>;
 export type ActConfig = z.infer<typeof ActConfigSchema>;
 export type PlanConfig = z.infer<typeof PlanConfigSchema>;

@@ -11,6 +11,8 @@ import { forecastCommand } from './forecast.js';
 import { predictJobCommand } from './predict-job.js';
 import { applyCommand } from './apply.js';
 import { revertCommand } from './revert.js';
+import { planCommand } from './plan.js';
+import { adjustCommand } from './adjust.js';
 
 /** Every CLI command; each module is thin: parse, call one application function, render. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,4 +28,6 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   importCommand,
   applyCommand,
   revertCommand,
+  planCommand,
+  adjustCommand,
 ];

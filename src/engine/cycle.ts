@@ -1,0 +1,344 @@
+import type { ApplyReport, PlanApplier } from '../act/types.js';
+import { BaseForecastLevels, resolveEngineParams, type ResolvedEngineParams } from '../config/params.js';
+import { ForecastError } from '../forecast/errors.js';
+import type { AccountPolicy, Inventory, Plan, PlanInput, PoolForecast } from '../plan/plan.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  cacheVerdict,
+  cutOf,
+  fitHorizonSteps,
+  nodeTypesServing,
+  poolForecastInNodes,
+  poolKeyOf,
+  seriesOfPool,
+  shiftedQuantiles,
+  unitsPerNode,
+  type EngineSeries,
+} from './forecasts.js';
+import {
+  adjustPlan,
+  recordApplied,
+  recordMeasurements,
+  type ReservationDecision,
+  type ReservationUse,
+} from './hysteresis.js';
+import type { CycleOutcome, EngineState, EngineStateStore, ModelCache, ModelCacheEntry } from './state.js';
+import { usableNodesOfType, validatePlan } from './validate.js';
+
+/**
+ * The adjust cycle: collect → forecast per pool (cached models, refitted on schedule) → plan →
+ * hysteresis → validate against fresh inventory → apply (dry run unless told) → measure reservation
+ * use → save the state. Every dependency is injected (`CycleDeps`), so the same code runs on the lab,
+ * in tests with fakes, and on a virtual clock; `createCycleDeps` (factory.ts) wires the real ones.
+ */
+
+/** Runs `work` while holding the engine's one-run-at-a-time lock. @throws {EngineBusyError} */
+export type CycleLock = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** What the forecast step asks for one pool. */
+export interface PoolFitRequest {
+  pool: string;
+  series: EngineSeries;
+  stepS: number;
+  /** Nothing at or after it is used; the forecast starts here. */
+  cutS: number;
+  horizonSteps: number;
+  levels: readonly number[];
+}
+
+/** A fitted pool forecast, in the series' own unit (GPUs, CPUs, nodes). */
+export interface PoolFit {
+  model: string;
+  cutS: number;
+  quantiles: Record<string, number[]>;
+  /** Each account's share of the pool's demand (for reservations per account). */
+  accounts: { account: string; share: number }[];
+}
+
+/** Everything the cycle touches. */
+export interface CycleDeps {
+  clock: Clock;
+  logger: Logger;
+  lock: CycleLock;
+  state: EngineStateStore;
+  models: ModelCache;
+  /** Pulls new history, the queue and the nodes into the store (`collect`). */
+  collect(): Promise<{ jobs: number }>;
+  /** The cluster's inventory now, read fresh each call. */
+  inventory(): Promise<Inventory>;
+  /** Fits one pool's forecast (slow: the backtest selects a model). */
+  forecast(request: PoolFitRequest): Promise<PoolFit>;
+  /** The planner (pure). */
+  plan(input: PlanInput): Plan;
+  apply: PlanApplier;
+  /**
+   * The use of every owned reservation, from what Slurm recorded: jobs running or waiting now, and
+   * jobs that ran since `sinceS` (the previous cycle's start; null on the first cycle: now only).
+   */
+  measure(window: { sinceS: number | null; nowS: number }): Promise<ReservationUse[]>;
+}
+
+/** A pool the engine manages (config `engine.pools`). */
+export interface EnginePool {
+  name: string;
+  series?: EngineSeries | undefined;
+}
+
+/** Options of one cycle. */
+export interface CycleOptions {
+  pools: readonly EnginePool[];
+  accounts: readonly AccountPolicy[];
+  costs: PlanInput['costs'];
+  /** Default true: the plan is computed and reported, nothing is sent to Slurm. */
+  dryRun?: boolean;
+  /** The actuator's audit log; required when not a dry run. */
+  auditLogPath?: string;
+  /** Engine numbers (config `engine`); defaults from `Params`. */
+  params?: Partial<ResolvedEngineParams>;
+  /** Called as each step starts (progress). */
+  onStep?: (step: CycleStep) => void;
+}
+
+export const CycleSteps = ['collect', 'forecast', 'plan', 'validate', 'apply', 'measure'] as const;
+export type CycleStep = (typeof CycleSteps)[number];
+
+/** Where one pool's forecast came from this cycle. */
+export interface PoolForecastSource {
+  pool: string;
+  model: string;
+  source: 'cache' | 'fit';
+  /** Why it was fitted (no cache, refit due …), or the age of the cached fit. */
+  why: string;
+}
+
+/** What `slurmcast plan` shows: the plan and why. */
+export interface PlanResult {
+  nowS: number;
+  /** The plan as it would be applied: planner, then hysteresis, then validation. */
+  plan: Plan;
+  /** The planner's own plan, before hysteresis and validation. */
+  plannerPlan: Plan;
+  forecasts: PoolForecastSource[];
+  decisions: ReservationDecision[];
+  /** Pools not forecast, actions dropped or cut, each in words. */
+  problems: string[];
+}
+
+/** What `slurmcast adjust` shows. */
+export interface CycleResult extends PlanResult {
+  dryRun: boolean;
+  report: ApplyReport;
+  outcome: Exclude<CycleOutcome, 'failed'>;
+}
+
+interface Resolved {
+  params: ResolvedEngineParams;
+  dryRun: boolean;
+}
+
+function resolveCycleOptions(options: CycleOptions): Resolved {
+  return { params: resolveEngineParams(options.params ?? {}), dryRun: options.dryRun ?? true };
+}
+
+const nowSOf = (clock: Clock): number => Math.floor(clock.nowMs() / 1000);
+
+/**
+ * Computes the plan of this cycle without applying it: what `slurmcast plan` prints. Reads Slurm, the
+ * store and the engine state; writes only the model cache.
+ * @throws {ParameterRangeError} for engine numbers out of range.
+ * @throws whatever collect, inventory or the planner throw (a pool that cannot be forecast is a problem in the result, not an error).
+ * @example const { plan } = await planCycle(deps, { pools: [{ name: 'gpu/h100' }], accounts: [], costs });
+ */
+export async function planCycle(deps: CycleDeps, options: CycleOptions): Promise<PlanResult> {
+  const o = resolveCycleOptions(options);
+  const state = await deps.state.load();
+  return computePlan(deps, options, o, state, nowSOf(deps.clock));
+}
+
+async function computePlan(
+  deps: CycleDeps,
+  options: CycleOptions,
+  o: Resolved,
+  state: EngineState,
+  nowS: number,
+): Promise<PlanResult> {
+  const step = (name: CycleStep): void => {
+    deps.logger.info({ step: name }, `adjust: ${name}`);
+    options.onStep?.(name);
+  };
+  step('collect');
+  const collected = await deps.collect();
+  deps.logger.info({ jobs: collected.jobs }, 'adjust: collected');
+  const inventory = await deps.inventory();
+
+  step('forecast');
+  const problems: string[] = [];
+  const forecasts: PoolForecast[] = [];
+  const sources: PoolForecastSource[] = [];
+  for (const pool of options.pools) {
+    const made = await poolForecast(deps, o.params, pool, inventory, nowS);
+    if ('problem' in made) problems.push(made.problem);
+    else {
+      forecasts.push(made.forecast);
+      sources.push(made.source);
+    }
+  }
+
+  step('plan');
+  const plannerPlan = deps.plan({
+    nowS,
+    horizonS: o.params.horizonS,
+    forecasts,
+    inventory,
+    accounts: [...options.accounts],
+    costs: options.costs,
+  });
+  const { plan: held, decisions } = adjustPlan(plannerPlan, state, {
+    nowS,
+    settings: o.params,
+    nodesOfType: usableNodesOfType(inventory),
+  });
+
+  step('validate');
+  const validated = validatePlan(held, await deps.inventory());
+  problems.push(...validated.problems);
+  for (const problem of problems) deps.logger.warn({ problem }, 'adjust: plan problem');
+  return { nowS, plan: validated.plan, plannerPlan, forecasts: sources, decisions, problems };
+}
+
+async function poolForecast(
+  deps: CycleDeps,
+  params: ResolvedEngineParams,
+  pool: EnginePool,
+  inventory: Inventory,
+  nowS: number,
+): Promise<{ forecast: PoolForecast; source: PoolForecastSource } | { problem: string }> {
+  const key = poolKeyOf(pool.name);
+  if (key === null)
+    return { problem: `pool ${pool.name}: not a pool name as \`slurmcast series\` prints them` };
+  const series = seriesOfPool(key, pool.series);
+  const perNode = unitsPerNode(series, nodeTypesServing(key, inventory.nodeTypes));
+  if (perNode === null)
+    return { problem: `pool ${pool.name}: no node type serves it (${series}): not planned` };
+  const { stepS, horizonS, refitEveryS } = params;
+  const cutS = cutOf(nowS, stepS);
+  let entry = await deps.models.get(pool.name);
+  const verdict = cacheVerdict(entry, { nowS, series, stepS, refitEveryS, horizonS });
+  let source: PoolForecastSource;
+  if (verdict.use === 'fit' || entry === null) {
+    let fit: PoolFit;
+    try {
+      fit = await deps.forecast({
+        pool: pool.name,
+        series,
+        stepS,
+        cutS,
+        horizonSteps: fitHorizonSteps(params),
+        levels: BaseForecastLevels,
+      });
+    } catch (error) {
+      // One pool without a usable history must not stop the others from being planned.
+      if (error instanceof ForecastError) return { problem: `pool ${pool.name}: ${error.message}` };
+      throw error;
+    }
+    const fitted: ModelCacheEntry = { pool: pool.name, series, stepS, fittedAtS: nowS, ...fit };
+    await deps.models.put(fitted);
+    entry = fitted;
+    source = {
+      pool: pool.name,
+      model: fit.model,
+      source: 'fit',
+      why: verdict.use === 'fit' ? verdict.why : '',
+    };
+  } else {
+    source = {
+      pool: pool.name,
+      model: entry.model,
+      source: 'cache',
+      why: `fitted ${nowS - entry.fittedAtS} s ago (refit every ${refitEveryS} s)`,
+    };
+  }
+  const offsetSteps = Math.max(0, Math.floor((cutS - entry.cutS) / stepS));
+  return {
+    source,
+    forecast: poolForecastInNodes({
+      pool: pool.name,
+      key,
+      series,
+      model: entry.model,
+      startS: entry.cutS + offsetSteps * stepS,
+      stepS,
+      quantiles: shiftedQuantiles(entry, offsetSteps, Math.ceil(horizonS / stepS)),
+      accounts: entry.accounts,
+      unitsPerNode: perNode,
+    }),
+  };
+}
+
+/**
+ * One adjust cycle, holding the engine lock: plan (as `planCycle`), apply (a dry run unless `dryRun:
+ * false`), measure, and save the state. The state is saved once, whole, at the end; a cycle that fails
+ * part-way saves what it completed (an apply Slurm accepted is never forgotten) and the failure.
+ * @throws {EngineBusyError} when another cycle holds the lock (nothing done).
+ * @throws {ParameterRangeError} for engine numbers out of range.
+ * @throws the first error of a step (the state then records a failed cycle).
+ * @example const result = await runCycle(deps, { pools, accounts: [], costs, dryRun: false, auditLogPath });
+ */
+export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<CycleResult> {
+  const o = resolveCycleOptions(options);
+  if (!o.dryRun && options.auditLogPath === undefined)
+    throw new TypeError('runCycle: auditLogPath is required when dryRun is false');
+  return deps.lock(async () => {
+    const initial = await deps.state.load();
+    const startedAtS = nowSOf(deps.clock);
+    let state = initial;
+    let actions = 0;
+    let operations = 0;
+    const summary = (outcome: CycleOutcome, error: string | null): EngineState['lastCycle'] => ({
+      startedAtS,
+      finishedAtS: nowSOf(deps.clock),
+      dryRun: o.dryRun,
+      outcome,
+      actions,
+      operations,
+      error,
+    });
+    try {
+      const planned = await computePlan(deps, options, o, initial, startedAtS);
+      actions = planned.plan.actions.length;
+      options.onStep?.('apply');
+      deps.logger.info({ step: 'apply', dryRun: o.dryRun, actions }, 'adjust: apply');
+      const report = await deps.apply(planned.plan, {
+        dryRun: o.dryRun,
+        ...(options.auditLogPath === undefined ? {} : { auditLogPath: options.auditLogPath }),
+      });
+      operations = report.operations.length;
+      state = recordApplied(state, {
+        plan: planned.plan,
+        decisions: planned.decisions,
+        report,
+        nowS: startedAtS,
+      });
+      options.onStep?.('measure');
+      deps.logger.info({ step: 'measure' }, 'adjust: measure');
+      const uses = await deps.measure({
+        sinceS: initial.lastCycle?.startedAtS ?? null,
+        nowS: nowSOf(deps.clock),
+      });
+      state = recordMeasurements(state, uses, { nowS: nowSOf(deps.clock), settings: o.params });
+      const outcome = report.partial ? 'partial' : 'ok';
+      await deps.state.save({ ...state, lastCycle: summary(outcome, null) });
+      deps.logger.info({ outcome, actions, operations }, 'adjust: done');
+      return { ...planned, dryRun: o.dryRun, report, outcome };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      try {
+        await deps.state.save({ ...state, lastCycle: summary('failed', message) });
+      } catch (saveError) {
+        deps.logger.error({ error: String(saveError) }, 'adjust: the failed cycle could not be recorded');
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountShares,
+  cacheVerdict,
+  nodeTypesServing,
+  poolForecastInNodes,
+  poolKeyOf,
+  shiftedQuantiles,
+  unitsPerNode,
+} from '../../../src/engine/forecasts.js';
+import type { ModelCacheEntry } from '../../../src/engine/state.js';
+import { poolName } from '../../../src/series/build.js';
+import type { JobRecord } from '../../../src/shared/job-record.js';
+import { inventoryOf } from './fakes.js';
+
+const STEP = 900;
+
+function entry(overrides: Partial<ModelCacheEntry> = {}): ModelCacheEntry {
+  return {
+    pool: 'gpu/h100',
+    series: 'demand_gpu',
+    model: 'naive',
+    stepS: STEP,
+    cutS: 9_000,
+    fittedAtS: 9_000,
+    quantiles: { '0.5': Array.from({ length: 10 }, (_, i) => i) },
+    accounts: [],
+    ...overrides,
+  };
+}
+
+describe('poolKeyOf', () => {
+  it('reads back the pool names the series stage writes', () => {
+    expect(poolKeyOf('standard')).toEqual({ partition: 'standard', gpuType: null, features: [] });
+    expect(poolKeyOf('gpu/h100')).toEqual({ partition: 'gpu', gpuType: 'h100', features: [] });
+    expect(poolKeyOf('gpu/a100[nvlink,bigmem]')).toEqual({
+      partition: 'gpu',
+      gpuType: 'a100',
+      features: ['bigmem', 'nvlink'],
+    });
+    expect(poolKeyOf('batch[ib]')).toEqual({ partition: 'batch', gpuType: null, features: ['ib'] });
+    expect(poolKeyOf('a/b/c')).toBeNull();
+    expect(poolKeyOf('')).toBeNull();
+  });
+});
+
+describe('cacheVerdict', () => {
+  const options = { series: 'demand_gpu', stepS: STEP, refitEveryS: 3_600, horizonS: 1_800 };
+
+  it('fits when nothing is cached, when the refit is due, and when the settings changed', () => {
+    expect(cacheVerdict(null, { ...options, nowS: 9_000 })).toEqual({ use: 'fit', why: 'no cached model' });
+    expect(cacheVerdict(entry(), { ...options, nowS: 12_600 })).toEqual({ use: 'fit', why: 'refit due' });
+    expect(cacheVerdict(entry(), { ...options, nowS: 9_100, series: 'demand_cpu' })).toEqual({
+      use: 'fit',
+      why: 'settings changed',
+    });
+  });
+
+  it('reuses a younger fit, shifted by the steps since its cut, while its window covers the horizon', () => {
+    expect(cacheVerdict(entry(), { ...options, nowS: 9_000 + 2 * STEP + 5 })).toEqual({
+      use: 'cache',
+      offsetSteps: 2,
+    });
+    // 10 steps, 2 needed: from offset 9 on only one is left.
+    expect(cacheVerdict(entry(), { ...options, refitEveryS: 86_400, nowS: 9_000 + 9 * STEP })).toEqual({
+      use: 'fit',
+      why: 'window used up',
+    });
+  });
+
+  it('shifts the cached window to the current cut', () => {
+    expect(shiftedQuantiles(entry(), 3, 2)).toEqual({ '0.5': [3, 4] });
+  });
+});
+
+describe('forecast in whole nodes', () => {
+  it('divides GPUs by GPUs per node and CPUs by CPUs per node, rounding up', () => {
+    const key = poolKeyOf('gpu/h100');
+    if (key === null) throw new Error('pool key');
+    const serving = nodeTypesServing(key, inventoryOf(0).nodeTypes);
+    expect(serving.map((t) => t.name)).toEqual(['gpu-h100x2']);
+    expect(unitsPerNode('demand_gpu', serving)).toBe(2);
+    expect(unitsPerNode('demand_cpu', serving)).toBe(32);
+    expect(unitsPerNode('demand_gpu', nodeTypesServing({ ...key, gpuType: 'a100' }, serving))).toBeNull();
+    const forecast = poolForecastInNodes({
+      pool: 'gpu/h100',
+      key,
+      series: 'demand_gpu',
+      model: 'naive',
+      startS: 0,
+      stepS: STEP,
+      quantiles: { '0.9': [0, 1, 2, 2.0000001, 3, 4.5] },
+      accounts: [],
+      unitsPerNode: 2,
+    });
+    expect(forecast.quantiles['0.9']).toEqual([0, 1, 1, 1, 2, 3]);
+  });
+});
+
+describe('accountShares', () => {
+  const job = (
+    id: string,
+    account: string,
+    gpuCount: number,
+    startS: number,
+    endS: number | null,
+  ): JobRecord =>
+    ({
+      source: 'test',
+      jobId: id,
+      partition: 'gpu',
+      account,
+      gpuType: 'h100',
+      gpuCount,
+      cpuCount: 1,
+      features: [],
+      submitS: startS,
+      startS,
+      endS,
+    }) as unknown as JobRecord;
+
+  it('weighs each account by GPUs × run time in the pool, a running job up to now', () => {
+    const shares = accountShares(
+      [job('1', 'research', 2, 0, 100), job('2', 'teach', 1, 0, null), job('3', 'teach', 0, 0, 100)],
+      { pool: 'gpu/h100', series: 'demand_gpu', nowS: 200, poolOf: poolName },
+    );
+    expect(shares).toEqual([
+      { account: 'research', share: 0.5 },
+      { account: 'teach', share: 0.5 },
+    ]);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { reservationUseOf } from '../../../src/engine/measure.js';
+
+const keyOf = (name: string): string | null => (name.startsWith('slurmcast-') ? name.slice(10) : null);
+
+describe('reservationUseOf', () => {
+  it('counts the nodes of a reservation that ran a job now or since the last cycle, and the jobs waiting for it', () => {
+    const uses = reservationUseOf({
+      reservations: [
+        { name: 'slurmcast-h100.research', nodeNames: ['c1', 'c2', 'c3'] },
+        { name: 'admin-maint', nodeNames: ['c4'] },
+      ],
+      queue: [
+        { reservation: 'slurmcast-h100.research', state: 'RUNNING', nodes: 'c1' },
+        { reservation: 'slurmcast-h100.research', state: 'PENDING', nodes: null },
+        { reservation: 'admin-maint', state: 'RUNNING', nodes: 'c4' },
+        { reservation: null, state: 'RUNNING', nodes: 'c3' },
+      ],
+      recentJobs: [
+        // Ran and ended between two cycles: the reservation was used.
+        { reservation: 'slurmcast-h100.research', state: 'COMPLETED', nodes: 'c[1-2]' },
+        // A pending job from accounting is the same job the queue shows: not counted twice.
+        { reservation: 'slurmcast-h100.research', state: 'PENDING', nodes: null },
+      ],
+      keyOf,
+    });
+    expect(uses).toEqual([
+      { key: 'h100.research', name: 'slurmcast-h100.research', nodeCount: 3, busyNodes: 2, pendingJobs: 1 },
+    ]);
+  });
+
+  it('measures a reservation without jobs as using no node', () => {
+    expect(
+      reservationUseOf({
+        reservations: [{ name: 'slurmcast-a', nodeNames: ['c1'] }],
+        queue: [],
+        recentJobs: [{ reservation: 'slurmcast-a', state: 'RUNNING', nodes: 'not[a hostlist' }],
+        keyOf,
+      }),
+    ).toEqual([{ key: 'a', name: 'slurmcast-a', nodeCount: 1, busyNodes: 0, pendingJobs: 0 }]);
+  });
+});
