@@ -38,15 +38,3 @@ export class EngineStateError extends EngineError {
     this.path = path;
   }
 }
-
-/** A part of the cycle that this build does not have yet (the planner, the actuator …). */
-export class EngineNotWiredError extends EngineError {
-  override readonly name = 'EngineNotWiredError' as const;
-  readonly retryable = false;
-  readonly hint: string;
-  constructor(missing: readonly string[]) {
-    const hint = 'use a build of slurmcast that includes them';
-    super(`this build of slurmcast has no ${missing.join(', ')}: the adjust cycle cannot run; ${hint}`);
-    this.hint = hint;
-  }
-}

@@ -10,12 +10,12 @@ export { loadEngineSeams } from './seams.js';
 export type { EngineIo, EngineSeams } from './factory.js';
 export type { CycleResult, CycleStep, PlanResult } from './cycle.js';
 export { CycleSteps } from './cycle.js';
-export { EngineBusyError, EngineError, EngineNotWiredError, EngineStateError } from './errors.js';
+export { EngineBusyError, EngineError, EngineStateError } from './errors.js';
 
 /**
  * The plan of this cycle, not applied: reads Slurm and the store, writes only the model cache.
  * @throws {ParameterRangeError} for engine numbers out of range.
- * @example const result = await planFromConfig(config, io, await loadEngineSeams(), {});
+ * @example const result = await planFromConfig(config, io, await loadEngineSeams(config), {});
  */
 export function planFromConfig(
   config: Config,
@@ -32,7 +32,7 @@ export function planFromConfig(
 /**
  * One adjust cycle: a dry run unless `dryRun` is false.
  * @throws {EngineBusyError} when another cycle runs. @throws {ParameterRangeError}
- * @example const result = await adjustFromConfig(config, io, await loadEngineSeams(), { dryRun: true });
+ * @example const result = await adjustFromConfig(config, io, await loadEngineSeams(config), { dryRun: true });
  */
 export function adjustFromConfig(
   config: Config,

@@ -23,7 +23,7 @@ export const adjustCommand: CommandModule<GlobalArgs, AdjustArgs> = {
     const logger = await loggerFor(config);
     // The engine, the stores and the forecasting models load only when a cycle runs, not for --help.
     const { adjustFromConfig, loadEngineSeams, CycleSteps } = await import('../../engine/index.js');
-    const seams = await loadEngineSeams();
+    const seams = await loadEngineSeams(config);
     const { createStore } = await import('../../store/create.js');
     const client = await slurmClientFor(config);
     const store = await createStore(config.store);

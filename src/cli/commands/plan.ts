@@ -22,7 +22,7 @@ export const planCommand: CommandModule<GlobalArgs, PlanArgs> = {
     const logger = await loggerFor(config);
     // The engine, the stores and the forecasting models load only when a plan is made, not for --help.
     const { loadEngineSeams, planFromConfig, CycleSteps } = await import('../../engine/index.js');
-    const seams = await loadEngineSeams();
+    const seams = await loadEngineSeams(config);
     const { createStore } = await import('../../store/create.js');
     const client = await slurmClientFor(config);
     const store = await createStore(config.store);
