@@ -120,8 +120,8 @@ export function cycleOptionsFromConfig(
 ): CycleOptions {
   return {
     pools: config.engine.pools,
-    // Per-account caps and priorities come with the planner's config section; none means no caps.
-    accounts: [],
+    // Only the accounts the config lists get reservations, within their caps and by priority.
+    accounts: config.plan.accounts,
     costs: config.costs,
     dryRun: options.dryRun,
     auditLogPath: join(config.engine.stateDir, 'audit.jsonl'),
