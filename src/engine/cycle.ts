@@ -153,7 +153,19 @@ const nowSOf = (clock: Clock): number => Math.floor(clock.nowMs() / 1000);
 export async function planCycle(deps: CycleDeps, options: CycleOptions): Promise<PlanResult> {
   const o = resolveCycleOptions(options);
   const state = await deps.state.load();
-  return computePlan(deps, options, o, state, nowSOf(deps.clock));
+  const { nodeTypes: _nodeTypes, ...planned } = await computePlan(
+    deps,
+    options,
+    o,
+    state,
+    nowSOf(deps.clock),
+  );
+  return planned;
+}
+
+/** The plan, and the node → node type names of the inventory it was validated on (for the actuator). */
+interface ComputedPlan extends PlanResult {
+  nodeTypes: Record<string, string>;
 }
 
 async function computePlan(
@@ -162,7 +174,7 @@ async function computePlan(
   o: Resolved,
   state: EngineState,
   nowS: number,
-): Promise<PlanResult> {
+): Promise<ComputedPlan> {
   const step = (name: CycleStep): void => {
     deps.logger.info({ step: name }, `adjust: ${name}`);
     options.onStep?.(name);
@@ -201,10 +213,14 @@ async function computePlan(
   });
 
   step('validate');
-  const validated = validatePlan(held, await deps.inventory());
+  const fresh = await deps.inventory();
+  const validated = validatePlan(held, fresh);
   problems.push(...validated.problems);
   for (const problem of problems) deps.logger.warn({ problem }, 'adjust: plan problem');
-  return { nowS, plan: validated.plan, plannerPlan, forecasts: sources, decisions, problems };
+  // The actuator must find the plan's node types by the inventory's names: a type named apart by its
+  // memory, features or partitions (`cpu-64c-in-a+b`) is not the name it would give the node itself.
+  const nodeTypes = Object.fromEntries(fresh.nodes.map((n) => [n.name, n.type]));
+  return { nowS, plan: validated.plan, plannerPlan, forecasts: sources, decisions, problems, nodeTypes };
 }
 
 async function poolForecast(
@@ -305,12 +321,13 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
       error,
     });
     try {
-      const planned = await computePlan(deps, options, o, initial, startedAtS);
+      const { nodeTypes, ...planned } = await computePlan(deps, options, o, initial, startedAtS);
       actions = planned.plan.actions.length;
       options.onStep?.('apply');
       deps.logger.info({ step: 'apply', dryRun: o.dryRun, actions }, 'adjust: apply');
       const report = await deps.apply(planned.plan, {
         dryRun: o.dryRun,
+        nodeTypes,
         ...(options.auditLogPath === undefined ? {} : { auditLogPath: options.auditLogPath }),
       });
       operations = report.operations.length;

@@ -59,6 +59,23 @@ describe('runCycle', () => {
     expect(deps.stateStore.current.lastCycle).toMatchObject({ dryRun: true, outcome: 'ok' });
   });
 
+  it("gives the actuator the inventory's node type of every node, so types it names apart are found", async () => {
+    const deps = fakeDeps();
+    const partitioned = deps.inventory;
+    // Node types named by their partitions, as inventoryFromNodes names shapes that share a base name.
+    deps.inventory = async () => {
+      const inv = await partitioned();
+      return { ...inv, nodes: inv.nodes.map((n) => ({ ...n, type: `${n.type}-in-gpu` })) };
+    };
+    await runCycle(deps, base);
+    expect(deps.applied[0]?.options.nodeTypes).toEqual({
+      g1: 'gpu-h100x2-in-gpu',
+      g2: 'gpu-h100x2-in-gpu',
+      g3: 'gpu-h100x2-in-gpu',
+      g4: 'gpu-h100x2-in-gpu',
+    });
+  });
+
   it('plans in whole nodes: 3 GPUs at q0.5 (4 at q0.9) on 2-GPU nodes is 2 nodes', async () => {
     const deps = fakeDeps({ gpus: 3 });
     const result = await runCycle(deps, base);
@@ -93,7 +110,11 @@ describe('runCycle', () => {
   it('applies when told, records the change for the cooldown, and holds the size within it', async () => {
     const deps = fakeDeps({ gpus: 3 });
     await runCycle(deps, { ...base, dryRun: false });
-    expect(deps.applied[0]?.options).toEqual({ dryRun: false, auditLogPath: base.auditLogPath });
+    expect(deps.applied[0]?.options).toEqual({
+      dryRun: false,
+      auditLogPath: base.auditLogPath,
+      nodeTypes: { g1: 'gpu-h100x2', g2: 'gpu-h100x2', g3: 'gpu-h100x2', g4: 'gpu-h100x2' },
+    });
     const nowS = Math.floor(deps.clock.nowMs() / 1000);
     expect(deps.stateStore.current.reservations).toMatchObject([
       { key: 'h100.research', name: 'slurmcast-h100.research', nodeCount: 2, lastChangeS: nowS },
