@@ -132,6 +132,10 @@ export class SshTransport implements CliTransport {
     );
     const limit = this.#o.outputLimitBytes;
     let received = 0;
+    // node-ssh decodes each chunk by itself, which breaks a UTF-8 character that spans two chunks
+    // (a job name `ünïcødé` came back with U+FFFD): keep the bytes and decode them once, whole.
+    const stdoutChunks: Buffer[] = [];
+    const stderrChunks: Buffer[] = [];
     let channel: { close(): void } | undefined;
     let tooLarge = false;
     const onAbort = (): void => channel?.close();
@@ -144,7 +148,11 @@ export class SshTransport implements CliTransport {
           channel = c;
           if (context.signal.aborted) c.close();
         },
+        onStderr: (chunk) => {
+          stderrChunks.push(chunk);
+        },
         onStdout: (chunk) => {
+          stdoutChunks.push(chunk);
           received += chunk.length;
           if (received > limit && !tooLarge) {
             tooLarge = true;
@@ -153,17 +161,19 @@ export class SshTransport implements CliTransport {
         },
       });
       if (context.signal.aborted) throw abortReason(context);
+      const stdout = Buffer.concat(stdoutChunks).toString('utf8');
+      const stderr = Buffer.concat(stderrChunks).toString('utf8');
       if (tooLarge) {
         throw new MalformedOutputError(
           {
             reason: 'too-large',
-            record: result.stdout.slice(0, 300),
+            record: stdout.slice(0, 300),
             detail: `output exceeded the limit of ${limit} bytes; narrow the query or raise the limit`,
           },
           { transport: this.name, operation: context.operation },
         );
       }
-      return { protocol: 'cli', stdout: result.stdout, stderr: result.stderr, exitCode: result.code };
+      return { protocol: 'cli', stdout, stderr, exitCode: result.code };
     } catch (error) {
       if (error instanceof SlurmError) throw error;
       if (context.signal.aborted) throw abortReason(context);

@@ -127,3 +127,14 @@ it(`runs Slurm's commands through the SDK for a user whose login shell is tcsh`,
     await client.close();
   }
 });
+
+describe('ssh output is decoded whole', () => {
+  it('brings back multi-byte characters intact however the channel splits the bytes', async () => {
+    // Large enough to arrive in many chunks; odd lengths put chunk boundaries inside characters.
+    const text = 'ünïcødé ✓ 漢字 '.repeat(40_000);
+    const result = await run(ssh(lab.ssh.username), 'cat', [], text);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.includes('\uFFFD')).toBe(false);
+    expect(result.stdout).toBe(text);
+  });
+});
