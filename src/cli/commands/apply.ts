@@ -35,15 +35,10 @@ export const applyCommand: CommandModule<GlobalArgs, ApplyArgs> = {
     const plan = await readPlanFile(args.plan);
     // The actuator and the Slurm client load only when an apply runs, not for --help.
     const { applyPlan, renderReport } = await import('../../act/index.js');
-    const { inventoryFromNodes } = await import('../../plan/index.js');
-    const { ListNodes } = await import('../../../sdk/index.js');
     const client = await slurmClientFor(config);
     let report: ApplyReport;
     try {
-      // The plan names node types as the planner's inventory does: give the actuator the same names.
-      const inventory = inventoryFromNodes(await client.send(new ListNodes()), { atS: plan.createdAtS });
-      const nodeTypes = Object.fromEntries(inventory.nodes.map((n) => [n.name, n.type]));
-      report = await applyPlan(client, plan, { dryRun: !args.apply, config: config.act, nodeTypes });
+      report = await applyPlan(client, plan, { dryRun: !args.apply, config: config.act });
     } finally {
       await client.close();
     }
