@@ -1,7 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { systemClock } from '../../shared/clock.js';
-import { configFor, ExitCode, loggerFor, output, slurmClientFor, type GlobalArgs } from '../context.js';
-import { terminalProgress } from '../progress.js';
+import { ExitCode, output, type GlobalArgs } from '../context.js';
+import { runEngineCommand } from '../engine-run.js';
 
 interface AdjustArgs extends GlobalArgs {
   apply: boolean;
@@ -19,32 +18,10 @@ export const adjustCommand: CommandModule<GlobalArgs, AdjustArgs> = {
       describe: 'Send the operations to Slurm (default: a dry run that only shows them)',
     }) as unknown as Argv<AdjustArgs>,
   handler: async (args) => {
-    const config = await configFor(args);
-    const logger = await loggerFor(config);
-    // The engine, the stores and the forecasting models load only when a cycle runs, not for --help.
-    const { adjustFromConfig, loadEngineSeams, CycleSteps } = await import('../../engine/index.js');
-    const seams = await loadEngineSeams(config);
-    const { createStore } = await import('../../store/create.js');
-    const client = await slurmClientFor(config);
-    const store = await createStore(config.store);
-    const progress = terminalProgress(args.json);
-    let result;
-    try {
-      result = await adjustFromConfig(config, { client, store, clock: systemClock, logger }, seams, {
-        dryRun: !args.apply,
-        onStep: (step) =>
-          progress.update({
-            label: step,
-            done: CycleSteps.indexOf(step),
-            total: CycleSteps.length,
-            unit: 'steps',
-          }),
-      });
-    } finally {
-      progress.end();
-      await store.close();
-      await client.close();
-    }
+    const result = await runEngineCommand(args, async ({ config, io, seams, onStep }) => {
+      const { adjustFromConfig } = await import('../../engine/index.js');
+      return adjustFromConfig(config, io, seams, { dryRun: !args.apply, onStep });
+    });
     const { renderCycle } = await import('../engine-render.js');
     output(args, result, () => renderCycle(result));
     process.exitCode = result.outcome === 'partial' ? ExitCode.partial : ExitCode.ok;
