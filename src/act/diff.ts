@@ -78,8 +78,9 @@ export interface DiffOptions {
   /** Node changes Slurmcast made earlier (from the state directory). */
   ledger: Ledger;
   /**
-   * Node name → node type name, as the planner's inventory names them. Nodes not listed get
-   * `defaultNodeType` (`gpu-h100x2`, `cpu-8c`).
+   * Node name → node type name, as the planner's inventory names them (`cpu-64c-in-a+b`). A node
+   * answers to that name and to its `defaultNodeType` (`gpu-h100x2`, `cpu-8c`), so plans from the
+   * planner and plans written by hand both find it.
    */
   nodeTypes?: Readonly<Record<string, string>>;
 }
@@ -145,7 +146,10 @@ interface Context {
   nowS: number;
   ownership: Ownership;
   ledger: Ledger;
-  typeOf: (node: Node) => string;
+  /** Whether the node answers to the type name (its inventory name or its default one). */
+  isOfType: (node: Node, type: string) => boolean;
+  /** The names the node answers to, the inventory's first. */
+  typesOf: (node: Node) => readonly string[];
   nodes: readonly Node[];
   reservations: readonly Reservation[];
   /** Nodes in a reservation Slurmcast does not own that has not ended: never a target of node changes. */
@@ -196,7 +200,7 @@ function reservationDiff(
     const candidates = ctx.nodes
       .filter(
         (n) =>
-          ctx.typeOf(n) === action.nodeType &&
+          ctx.isOfType(n, action.nodeType) &&
           n.partitions.includes(action.partition) &&
           isUsable(n) &&
           !taken.has(n.name) &&
@@ -354,13 +358,16 @@ function powerDiff(ctx: Context, actions: readonly KeepPoweredAction[], out: Dif
     ...target.keys(),
     ...Object.keys(ctx.ledger.poweredUp).flatMap((name) => {
       const node = ctx.nodes.find((n) => n.name === name);
-      return node === undefined ? [] : [ctx.typeOf(node)];
+      if (node === undefined) return [];
+      // Under the name a planned action uses, if any: one node must not be counted under two types.
+      const names = ctx.typesOf(node);
+      return [names.find((t) => target.has(t)) ?? names[0] ?? defaultNodeType(node)];
     }),
   ]);
   for (const type of types) {
     const action = target.get(type);
     const wanted = action?.count ?? 0;
-    const ofType = ctx.nodes.filter((n) => ctx.typeOf(n) === type);
+    const ofType = ctx.nodes.filter((n) => ctx.isOfType(n, type));
     const powered = ofType.filter((n) => isUsable(n) && isPowered(n));
     if (action !== undefined && powered.length >= wanted && wanted > 0) out.unchanged += 1;
     if (action !== undefined && powered.length < wanted) {
@@ -442,7 +449,7 @@ function featuresDiff(ctx: Context, actions: readonly SetFeaturesAction[], out: 
     if (action.fromS > ctx.nowS || action.toS <= ctx.nowS) continue;
     const desired = sortedNames(action.activeFeatures);
     const ofType = ctx.nodes
-      .filter((n) => ctx.typeOf(n) === action.nodeType && !claimed.has(n.name))
+      .filter((n) => ctx.isOfType(n, action.nodeType) && !claimed.has(n.name))
       // Nodes already Slurmcast's first, so a second cycle moves nothing.
       .sort(
         (a, b) =>
@@ -515,11 +522,17 @@ const KIND_ORDER: Record<OperationKind, number> = {
 
 function context(live: LiveState, options: DiffOptions): Context {
   const nodeTypes = options.nodeTypes ?? {};
+  const typesOf = (n: Node): readonly string[] => {
+    const own = defaultNodeType(n);
+    const named = nodeTypes[n.name];
+    return named === undefined || named === own ? [own] : [named, own];
+  };
   return {
     nowS: live.nowS,
     ownership: options.ownership,
     ledger: options.ledger,
-    typeOf: (n) => nodeTypes[n.name] ?? defaultNodeType(n),
+    typesOf,
+    isOfType: (n, type) => typesOf(n).includes(type),
     nodes: [...live.nodes].sort((a, b) => byNodeName(a.name, b.name)),
     reservations: [...live.reservations].sort((a, b) => a.name.localeCompare(b.name)),
     adminHeld: new Set(

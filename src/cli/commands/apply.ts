@@ -35,10 +35,16 @@ export const applyCommand: CommandModule<GlobalArgs, ApplyArgs> = {
     const plan = await readPlanFile(args.plan);
     // The actuator and the Slurm client load only when an apply runs, not for --help.
     const { applyPlan, renderReport } = await import('../../act/index.js');
+    const { inventoryFromNodes } = await import('../../plan/index.js');
+    const { ListNodes } = await import('../../../sdk/index.js');
     const client = await slurmClientFor(config);
     let report: ApplyReport;
     try {
-      report = await applyPlan(client, plan, { dryRun: !args.apply, config: config.act });
+      // A plan from `slurmcast plan` names node types as the planner's inventory does (`cpu-64c-in-a+b`),
+      // one written by hand as the actuator's defaults (`cpu-8c`): the actuator is given both.
+      const inventory = inventoryFromNodes(await client.send(new ListNodes()), { atS: plan.createdAtS });
+      const nodeTypes = Object.fromEntries(inventory.nodes.map((n) => [n.name, n.type]));
+      report = await applyPlan(client, plan, { dryRun: !args.apply, config: config.act, nodeTypes });
     } finally {
       await client.close();
     }

@@ -13,6 +13,7 @@ import {
   type Operation,
 } from '../../../src/act/index.js';
 import { withEffect } from '../../../src/act/ledger.js';
+import { inventoryFromNodes } from '../../../src/plan/index.js';
 import {
   afterOperations,
   keepPowered,
@@ -186,6 +187,28 @@ describe('diffPlan', () => {
     ]);
     const busy = withNode(on, 'c5', (n) => ({ ...n, state: 'MIXED', cpusAllocated: 2 }));
     expect(diffPlan(plan([]), busy, { ownership: OWNERSHIP, ledger })).toEqual([]);
+  });
+
+  it('finds nodes by the inventory type names a planner plan uses, and by the default names of a hand-written plan', () => {
+    const state = live();
+    const inventory = inventoryFromNodes(state.nodes, { atS: NOW_S });
+    const nodeTypes = Object.fromEntries(inventory.nodes.map((n) => [n.name, n.type]));
+    const c5Type = nodeTypes.c5 ?? '';
+    // The lab's inventory names the CPU type apart from the actuator's default, or this test shows nothing.
+    expect(c5Type).not.toBe('cpu-8c');
+    const options = { ownership: OWNERSHIP, ledger: emptyLedger(), nodeTypes };
+    const planned = diffPlan(plan([keepPowered({ nodeType: c5Type })]), state, options);
+    const handWritten = diffPlan(plan([keepPowered()]), state, options);
+    expect(planned.map((o) => [o.kind, o.target])).toEqual([['power-up', 'c5']]);
+    expect(handWritten.map((o) => [o.kind, o.target])).toEqual([['power-up', 'c5']]);
+    // A node powered up under one name and wanted under the other stays up.
+    const on = withNode(state, 'c5', (n) => ({
+      ...n,
+      stateFlags: ['CLOUD'],
+      power: { ...n.power, poweredDown: false },
+    }));
+    const ledger = withEffect(emptyLedger(), { type: 'powered-up', node: 'c5' }, 'power:cpu-8c', NOW_S);
+    expect(diffPlan(plan([keepPowered({ nodeType: c5Type })]), on, { ...options, ledger })).toEqual([]);
   });
 
   it('sets features on nodes that may carry them and gives them back when the plan drops them', () => {
