@@ -14,6 +14,7 @@ import type {
   ReservationAction,
   SetFeaturesAction,
 } from '../plan/plan.js';
+import { poweredTargets } from '../plan/decide.js';
 import type { Ledger, LedgerEffect } from './ledger.js';
 import { isOwnedReservation, ownedReservationName, type Ownership } from './ownership.js';
 import type { OperationKind } from './types.js';
@@ -347,13 +348,7 @@ export function powerDownOperation(node: Node, reason: string, actionId?: string
 }
 
 function powerDiff(ctx: Context, actions: readonly KeepPoweredAction[], out: Diff): void {
-  // Several actions on one type are levels over time: the highest one in force now is the target.
-  const target = new Map<string, KeepPoweredAction>();
-  for (const a of actions) {
-    if (a.powerUpAtS > ctx.nowS || a.toS <= ctx.nowS) continue;
-    const current = target.get(a.nodeType);
-    if (current === undefined || a.count > current.count) target.set(a.nodeType, a);
-  }
+  const target = poweredTargets(actions, ctx.nowS);
   const types = sortedNames([
     ...target.keys(),
     ...Object.keys(ctx.ledger.poweredUp).flatMap((name) => {

@@ -1,6 +1,7 @@
 import type { ApplyReport, PlanApplier } from '../act/types.js';
 import { BaseForecastLevels, resolveEngineParams, type ResolvedEngineParams } from '../config/params.js';
 import { ForecastError } from '../forecast/errors.js';
+import { poolForecastInNodes } from '../plan/decide.js';
 import type { AccountPolicy, Inventory, Plan, PlanInput, PoolForecast } from '../plan/plan.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -9,7 +10,6 @@ import {
   cutOf,
   fitHorizonSteps,
   nodeTypesServing,
-  poolForecastInNodes,
   poolKeyOf,
   seriesOfPool,
   shiftedQuantiles,

@@ -1,5 +1,5 @@
 import type { JobRecord } from '../shared/job-record.js';
-import type { NodeType, PoolForecast, PoolKey } from '../plan/plan.js';
+import type { NodeType, PoolKey } from '../plan/plan.js';
 import type { ModelCacheEntry } from './state.js';
 
 /**
@@ -102,36 +102,6 @@ export function unitsPerNode(series: EngineSeries, serving: readonly NodeType[])
   );
   const positive = per.filter((n) => n > 0);
   return positive.length === 0 ? null : Math.min(...positive);
-}
-
-/**
- * The planner's view of one pool's forecast: demand per step in whole nodes (GPUs ÷ GPUs per node,
- * CPUs ÷ CPUs per node, rounded up, since a job cannot run on part of a node it does not get).
- */
-export function poolForecastInNodes(input: {
-  pool: string;
-  key: PoolKey;
-  series: EngineSeries;
-  model: string;
-  startS: number;
-  stepS: number;
-  quantiles: Readonly<Record<string, readonly number[]>>;
-  accounts: readonly { account: string; share: number }[];
-  unitsPerNode: number;
-}): PoolForecast {
-  // A forecast of 2.0000001 GPUs is float noise, not a third node's worth: round before ceil.
-  const nodes = (v: number): number =>
-    Math.max(0, Math.ceil(Math.round((v / input.unitsPerNode) * 1e6) / 1e6));
-  return {
-    key: input.key,
-    pool: input.pool,
-    series: input.series,
-    model: input.model,
-    startS: input.startS,
-    stepS: input.stepS,
-    quantiles: Object.fromEntries(Object.entries(input.quantiles).map(([l, v]) => [l, v.map(nodes)])),
-    accounts: input.accounts.map((a) => ({ ...a })),
-  };
 }
 
 /**

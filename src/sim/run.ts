@@ -104,7 +104,8 @@ export function runPolicy(scenario: Scenario, name: string, options: RunPolicyOp
     {
       ...(quantile === undefined ? {} : { quantile }),
       future: scenario.workload,
-      ...(options.predictive === undefined ? {} : { predictive: options.predictive }),
+      // The planner inside `predictive` trades the same two costs the quantile came from.
+      predictive: { costs, ...options.predictive },
     },
   );
   return simulate(scenario.workload, scenario.cluster, {

@@ -3,11 +3,11 @@ import {
   accountShares,
   cacheVerdict,
   nodeTypesServing,
-  poolForecastInNodes,
   poolKeyOf,
   shiftedQuantiles,
   unitsPerNode,
 } from '../../../src/engine/forecasts.js';
+import { poolForecastInNodes } from '../../../src/plan/decide.js';
 import type { ModelCacheEntry } from '../../../src/engine/state.js';
 import { poolName } from '../../../src/series/build.js';
 import type { JobRecord } from '../../../src/shared/job-record.js';
