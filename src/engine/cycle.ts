@@ -343,7 +343,11 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
         sinceS: initial.lastCycle?.startedAtS ?? null,
         nowS: nowSOf(deps.clock),
       });
-      state = recordMeasurements(state, uses, { nowS: nowSOf(deps.clock), settings: o.params });
+      state = recordMeasurements(state, uses, {
+        nowS: nowSOf(deps.clock),
+        settings: o.params,
+        cycleStartS: startedAtS,
+      });
       const outcome = report.partial ? 'partial' : 'ok';
       await deps.state.save({ ...state, lastCycle: summary(outcome, null) });
       deps.logger.info({ outcome, actions, operations }, 'adjust: done');

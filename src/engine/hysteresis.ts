@@ -44,23 +44,28 @@ export function classifyUse(use: ReservationUse, settings: HysteresisSettings): 
 
 /**
  * The state after a measurement: each measured reservation's use and idle run; a tracked reservation
- * that was not measured no longer exists in Slurm and is dropped.
+ * that was not measured no longer exists in Slurm and is dropped. A reservation created or resized at
+ * or after `cycleStartS` (by the cycle that now measures it) has had no time to be used: its idle run
+ * starts with the next cycle's measurement, or a new reservation would count idle before any job
+ * could reach it.
  */
 export function recordMeasurements(
   state: EngineState,
   uses: readonly ReservationUse[],
-  options: { nowS: number; settings: HysteresisSettings },
+  options: { nowS: number; settings: HysteresisSettings; cycleStartS?: number },
 ): EngineState {
   const tracks = new Map(state.reservations.map((t) => [t.key, t]));
+  const cycleStartS = options.cycleStartS ?? Number.POSITIVE_INFINITY;
   const reservations: ReservationTrack[] = uses.map((use) => {
     const previous = tracks.get(use.key);
     const lastUse = classifyUse(use, options.settings);
+    const justChanged = (previous?.lastChangeS ?? Number.NEGATIVE_INFINITY) >= cycleStartS;
     return {
       key: use.key,
       name: use.name,
       nodeCount: use.nodeCount,
       lastUse,
-      idleCycles: lastUse === 'idle' ? (previous?.idleCycles ?? 0) + 1 : 0,
+      idleCycles: lastUse === 'idle' && !justChanged ? (previous?.idleCycles ?? 0) + 1 : 0,
       lastChangeS: previous?.lastChangeS ?? null,
       measuredAtS: options.nowS,
       action: previous?.action ?? null,

@@ -73,7 +73,10 @@ function cycle(
   };
   const after = recordApplied(state, { plan, decisions, report, nowS });
   const nodes = reservedNodes(plan);
-  return { state: recordMeasurements(after, measured(nodes), { nowS, settings }), nodes };
+  return {
+    state: recordMeasurements(after, measured(nodes), { nowS, settings, cycleStartS: nowS }),
+    nodes,
+  };
 }
 
 describe('classifyUse', () => {
@@ -98,10 +101,20 @@ describe('adjustPlan', () => {
       sizes.push(step.nodes);
       nowS += 700; // past the cooldown each time
     }
-    // Measured idle after cycles 1 and 2: shrinks at cycle 3 (2→1); measured idle after cycles 3 and 4:
-    // released at cycle 5.
-    expect(sizes).toEqual([2, 2, 1, 1, 0, 0, 0, 0]);
+    // Measured idle after cycles 1 and 2: shrinks at cycle 3 (2→1). Cycle 3's own measurement does not
+    // count (it changed the reservation); idle after cycles 4 and 5: released at cycle 6.
+    expect(sizes).toEqual([2, 2, 1, 1, 1, 0, 0, 0]);
     expect(state.reservations).toEqual([]);
+  });
+
+  it('does not count a new reservation idle in the cycle that created it: no job could reach it yet', () => {
+    const wantsOne = planOf([reservation(KEY, 1)]);
+    const first = cycle(emptyEngineState(), wantsOne, 10_000, (nodes) => [use(nodes, 0)]);
+    expect(first.state.reservations[0]).toMatchObject({ nodeCount: 1, lastUse: 'idle', idleCycles: 0 });
+    // A job ran in it before the next cycle: in use, never shrunk.
+    const second = cycle(first.state, wantsOne, 10_700, (nodes) => [use(nodes, nodes)]);
+    expect(second.nodes).toBe(1);
+    expect(second.state.reservations[0]).toMatchObject({ lastUse: 'full', idleCycles: 0 });
   });
 
   it('keeps an idle reservation the planner no longer wants until it was idle long enough', () => {
