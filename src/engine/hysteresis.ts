@@ -71,9 +71,18 @@ export function recordMeasurements(
       action: previous?.action ?? null,
     };
   });
+  // Released ones are not in Slurm to be measured: kept until their cooldown is over.
+  const measured = new Set(uses.map((u) => u.key));
+  const released = state.reservations.filter(
+    (t) =>
+      t.nodeCount === 0 &&
+      !measured.has(t.key) &&
+      t.lastChangeS !== null &&
+      options.nowS - t.lastChangeS < options.settings.cooldownS,
+  );
   return {
     ...state,
-    reservations: reservations.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    reservations: [...reservations, ...released].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
   };
 }
 
@@ -112,19 +121,35 @@ export function adjustPlan(
     const want = planned.get(key);
     const track = tracks.get(key);
     const wanted = want?.nodeCount ?? 0;
-    if (track === undefined) {
-      // Nothing of ours in Slurm yet: the planner's word stands (the actuator caps creations).
-      if (want !== undefined) {
-        adjusted.set(key, want);
+    if (track === undefined || track.nodeCount === 0) {
+      if (want === undefined) continue;
+      // Released by the engine before: not created again within the cooldown, or a forecast that
+      // keeps asking for a reservation nobody uses would have it made and released cycle after cycle.
+      const sinceS = track?.lastChangeS === null || track === undefined ? null : nowS - track.lastChangeS;
+      if (sinceS !== null && sinceS < settings.cooldownS) {
         decisions.push({
           key,
-          use: 'new',
+          use: track?.lastUse ?? 'idle',
           fromNodes: 0,
           plannedNodes: wanted,
-          toNodes: wanted,
-          why: 'new reservation',
+          toNodes: 0,
+          why: `released ${sinceS} s ago: not created again within the cooldown (${settings.cooldownS} s)`,
         });
+        continue;
       }
+      // Nothing of ours in Slurm: the planner's word stands (the actuator caps creations).
+      adjusted.set(key, want);
+      decisions.push({
+        key,
+        use: 'new',
+        fromNodes: 0,
+        plannedNodes: wanted,
+        toNodes: wanted,
+        why:
+          track === undefined
+            ? 'new reservation'
+            : 'new reservation (the cooldown after its release is over)',
+      });
       continue;
     }
     const current = track.nodeCount;
@@ -215,7 +240,7 @@ export function recordApplied(
     const refused =
       (action !== null && failed.has(action.id)) || (track !== undefined && failed.has(track.name));
     if (refused) continue;
-    if (track === undefined) {
+    if (track === undefined || (track.nodeCount === 0 && changed)) {
       // A created reservation: its Slurm name is the target of the operation that created it.
       const created = input.report.operations.find(
         (op) => action !== null && op.actionId === action.id && op.kind === 'create-reservation',
@@ -233,10 +258,7 @@ export function recordApplied(
       });
       continue;
     }
-    if (decision.toNodes === 0) {
-      tracks.delete(decision.key);
-      continue;
-    }
+    // A released reservation stays tracked at 0 nodes until its cooldown is over (see adjustPlan).
     tracks.set(decision.key, {
       ...track,
       nodeCount: decision.toNodes,

@@ -36,11 +36,18 @@ export interface DailyGpuBurstOptions {
   readonly days?: number;
   /** UTC hour at which the daily burst is submitted; default 14. */
   readonly burstHourUtc?: number;
+  /** Minute of that hour at which the burst starts; default 0. */
+  readonly burstMinuteUtc?: number;
   /**
    * h100 jobs per burst, one GPU each; default 2, which fills the lab's c2 (2 h100), so the history
    * could have run on the lab as it is.
    */
   readonly burstJobs?: number;
+  /**
+   * 8-CPU jobs of `physics` in partition `cpu` at the same burst (post-processing); default 0. Three
+   * of them fill the lab's c3, c4 and the CLOUD node c5, so the plan must power c5 up for them.
+   */
+  readonly cpuBurstJobs?: number;
   /** CPU background jobs per day, spread over every hour; default 24. */
   readonly backgroundJobsPerDay?: number;
   /** Seed of the rng; default 9. */
@@ -60,7 +67,9 @@ export function resolveDailyGpuBurstOptions(options: DailyGpuBurstOptions): Reso
     endS: options.endS,
     days: options.days ?? 35,
     burstHourUtc: options.burstHourUtc ?? 14,
+    burstMinuteUtc: options.burstMinuteUtc ?? 0,
     burstJobs: options.burstJobs ?? 2,
+    cpuBurstJobs: options.cpuBurstJobs ?? 0,
     backgroundJobsPerDay: options.backgroundJobsPerDay ?? 24,
     seed: options.seed ?? 9,
   };
@@ -74,6 +83,16 @@ export function resolveDailyGpuBurstOptions(options: DailyGpuBurstOptions): Reso
     [
       'burstHourUtc (0-23)',
       Number.isInteger(resolved.burstHourUtc) && resolved.burstHourUtc >= 0 && resolved.burstHourUtc <= 23,
+    ],
+    [
+      'burstMinuteUtc (0-59)',
+      Number.isInteger(resolved.burstMinuteUtc) &&
+        resolved.burstMinuteUtc >= 0 &&
+        resolved.burstMinuteUtc <= 59,
+    ],
+    [
+      'cpuBurstJobs (0-100)',
+      Number.isInteger(resolved.cpuBurstJobs) && resolved.cpuBurstJobs >= 0 && resolved.cpuBurstJobs <= 100,
     ],
     [
       'burstJobs (1-100)',
@@ -176,7 +195,7 @@ export function dailyGpuBurstScenario(options: DailyGpuBurstOptions): JobRecord[
         }),
       );
     }
-    const burstS = dayS + o.burstHourUtc * HOUR_S;
+    const burstS = dayS + o.burstHourUtc * HOUR_S + o.burstMinuteUtc * 60;
     for (let i = 0; i < o.burstJobs; i++) {
       const gpuCount = 1;
       jobs.push(
@@ -193,6 +212,24 @@ export function dailyGpuBurstScenario(options: DailyGpuBurstOptions): JobRecord[
           memMiB: 4_000 * gpuCount,
           gpuCount,
           gpuType: 'h100',
+        }),
+      );
+    }
+    for (let i = 0; i < o.cpuBurstJobs; i++) {
+      jobs.push(
+        record(source, {
+          jobId: nextId++,
+          name: 'scenario-cpu-burst',
+          user: 'labuser',
+          account: 'physics',
+          partition: 'cpu',
+          submitS: burstS + between(rng, 0, 600),
+          waitS: between(rng, 0, 120),
+          runS: between(rng, 1_800, 3_000),
+          cpuCount: 8,
+          memMiB: 8_000,
+          gpuCount: 0,
+          gpuType: null,
         }),
       );
     }

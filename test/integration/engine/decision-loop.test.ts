@@ -8,7 +8,7 @@ import type { CycleResult, PlanResult } from '../../../src/engine/cycle.js';
 import { openEmbeddedStore } from '../../../src/store/index.js';
 import { dailyGpuBurstScenario, writeScenario } from '../../lab/scenario.js';
 import { runCli } from '../../unit/cli/cli.js';
-import { loadLab, runSlurm } from '../lab.js';
+import { loadLab, parseScontrolLine, runSlurm, sbatch, waitForJobState } from '../lab.js';
 
 /** The owned reservations Slurm holds now, as `scontrol show res -o` lines. */
 async function ownedReservations(): Promise<string[]> {
@@ -16,38 +16,81 @@ async function ownedReservations(): Promise<string[]> {
   return stdout.split('\n').filter((line) => line.startsWith('ReservationName=slurmcast-'));
 }
 
+/** c5's state as sinfo prints it (`idle~` powered down, `idle#` powering up, `idle` up). */
+async function c5State(): Promise<string> {
+  return (await runSlurm('sinfo', ['-h', '-n', 'c5', '-o', '%T'])).stdout.trim();
+}
+
+/** Polls Slurm until `test` holds, with a deadline; returns the last value read. */
+async function waitFor<T>(
+  read: () => Promise<T>,
+  test: (v: T) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (test(value)) return value;
+    if (Date.now() >= deadline)
+      throw new Error(`${what}: not reached in ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * A scratch config for one part of the test: the lab's own config with a store, actuator and engine
+ * state of its own, the pools `gpu/h100` and `cpu`, account research allowed one node, and a history
+ * whose daily burst (2 h100 jobs of research, 3 whole-node CPU jobs of physics) starts at `burstAt`.
+ */
+async function scratchLoop(
+  name: string,
+  burstAt: Date,
+  engine: Record<string, unknown> = {},
+): Promise<{ scratch: string; cli: (args: string[]) => ReturnType<typeof runCli> }> {
+  const lab = loadLab();
+  if (lab.slurmcastConfig === undefined) throw new Error('lab.json names no slurmcastConfig');
+  const scratch = mkdtempSync(join(tmpdir(), `slurmcast-${name}-`));
+  const configPath = join(scratch, 'loop.yaml');
+  const doc = parseDocument(readFileSync(lab.slurmcastConfig, 'utf8'));
+  doc.setIn(['store', 'path'], join(scratch, 'history.db'));
+  doc.setIn(['store', 'spoolDir'], join(scratch, 'spool'));
+  doc.set('plan', { accounts: [{ account: 'research', maxNodes: 1, priority: 10 }] });
+  doc.set('act', { stateDir: join(scratch, 'act') });
+  doc.set('engine', {
+    stateDir: join(scratch, 'engine'),
+    pools: [{ name: 'gpu/h100' }, { name: 'cpu' }],
+    ...engine,
+  });
+  writeFileSync(configPath, doc.toString());
+  const store = openEmbeddedStore(join(scratch, 'history.db'));
+  try {
+    await writeScenario(
+      store,
+      dailyGpuBurstScenario({
+        cluster: lab.clusterName,
+        endS: Math.floor(Date.now() / 1000),
+        burstHourUtc: burstAt.getUTCHours(),
+        burstMinuteUtc: burstAt.getUTCMinutes(),
+        cpuBurstJobs: 3,
+      }),
+    );
+  } finally {
+    await store.close();
+  }
+  return { scratch, cli: (args) => runCli(['--config', configPath, '--json', ...args]) };
+}
+
 // History with a daily h100 burst for `research`, two hours from now, replayed into a store of this
 // test's own; then the real CLI plans, applies, applies again and reverts on the lab.
 describe('the decision loop on the lab: plan, adjust --apply, adjust again, revert --all-owned', () => {
-  const lab = loadLab();
-  const scratch = mkdtempSync(join(tmpdir(), 'slurmcast-loop-'));
-  const configPath = join(scratch, 'loop.yaml');
-  const cli = (args: string[]) => runCli(['--config', configPath, '--json', ...args]);
+  let loop: Awaited<ReturnType<typeof scratchLoop>>;
+  const cli = (args: string[]) => loop.cli(args);
+  const burstAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 2 * 3_600_000);
 
   beforeAll(async () => {
-    if (lab.slurmcastConfig === undefined) throw new Error('lab.json names no slurmcastConfig');
     expect(await ownedReservations()).toEqual([]);
-    const doc = parseDocument(readFileSync(lab.slurmcastConfig, 'utf8'));
-    doc.setIn(['store', 'path'], join(scratch, 'history.db'));
-    doc.setIn(['store', 'spoolDir'], join(scratch, 'spool'));
-    doc.set('plan', { accounts: [{ account: 'research', maxNodes: 1, priority: 10 }] });
-    doc.set('act', { stateDir: join(scratch, 'act') });
-    doc.set('engine', { stateDir: join(scratch, 'engine'), pools: [{ name: 'gpu/h100' }] });
-    writeFileSync(configPath, doc.toString());
-    const now = new Date();
-    const store = openEmbeddedStore(join(scratch, 'history.db'));
-    try {
-      await writeScenario(
-        store,
-        dailyGpuBurstScenario({
-          cluster: lab.clusterName,
-          endS: Math.floor(now.getTime() / 1000),
-          burstHourUtc: (now.getUTCHours() + 2) % 24,
-        }),
-      );
-    } finally {
-      await store.close();
-    }
+    loop = await scratchLoop('loop', burstAt);
   }, 120_000);
 
   afterAll(async () => {
@@ -55,7 +98,7 @@ describe('the decision loop on the lab: plan, adjust --apply, adjust again, reve
       // Whatever a failed step left, the lab ends as it was.
       await cli(['revert', '--all-owned', '--apply']);
     } finally {
-      rmSync(scratch, { recursive: true, force: true });
+      rmSync(loop.scratch, { recursive: true, force: true });
     }
   });
 
@@ -70,7 +113,22 @@ describe('the decision loop on the lab: plan, adjust --apply, adjust again, reve
       nodeType: expect.stringContaining('h100') as unknown as string,
     });
     expect(reservation?.fromS).toBeGreaterThan(plan.createdAtS);
+    expect(reservation?.fromS).toBeLessThanOrEqual(burstAt.getTime() / 1000);
+    // The CPU burst needs c3, c4 and the CLOUD node c5: a power-up planned ahead of it, by the boot time.
+    const powerUps = plan.actions.filter(
+      (a) => a.kind === 'keep-powered' && a.forecast.pool === 'cpu' && a.powerUpAtS > plan.createdAtS,
+    );
+    expect(powerUps, JSON.stringify(plan.actions)).not.toEqual([]);
+    for (const a of powerUps) {
+      if (a.kind !== 'keep-powered') continue;
+      expect(a.powerUpAtS).toBeLessThan(burstAt.getTime() / 1000);
+      expect(a.fromS - a.powerUpAtS).toBeGreaterThanOrEqual(60); // the lab's boot time at least
+    }
+    expect(
+      powerUps.reduce((n, a) => n + (a.kind === 'keep-powered' ? a.count : 0), 0),
+    ).toBeGreaterThanOrEqual(2);
     expect(await ownedReservations()).toEqual([]); // planning changes nothing
+    expect(await c5State()).toBe('idle~');
 
     const applied = await cli(['adjust', '--apply']);
     expect(applied.code, applied.stderr).toBe(0);
@@ -92,5 +150,82 @@ describe('the decision loop on the lab: plan, adjust --apply, adjust again, reve
     expect(reverted.code, reverted.stderr).toBe(0);
     expect((JSON.parse(reverted.stdout) as ApplyReport).operations.length).toBe(held.length);
     expect(await ownedReservations()).toEqual([]);
+  });
+});
+
+// At the burst itself: the reservation starts now and the CLOUD node is due now. Cycles every few
+// seconds with no cooldown and one idle cycle to shrink, so the test sees the whole life of a reservation.
+describe('the decision loop at the burst: a job runs at once in the reservation, which is released once idle', () => {
+  let loop: Awaited<ReturnType<typeof scratchLoop>>;
+  const cli = (args: string[]) => loop.cli(args);
+
+  beforeAll(async () => {
+    expect(await ownedReservations()).toEqual([]);
+    loop = await scratchLoop('burst', new Date(Date.now() - 5 * 60_000), {
+      cooldownS: 0,
+      idleCyclesToShrink: 1,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      await cli(['revert', '--all-owned', '--apply']);
+    } finally {
+      rmSync(loop.scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('reserves c2 from now, powers c5 up, runs a research job there at once, then releases it; revert leaves the lab as it was', async () => {
+    const first = await cli(['adjust', '--apply']);
+    expect(first.code, first.stderr).toBe(0);
+    const ops = (JSON.parse(first.stdout) as CycleResult).report.operations;
+    expect(
+      ops
+        .filter((o) => o.outcome === 'applied')
+        .map((o) => `${o.kind} ${o.kind === 'power-up' ? o.target : ''}`.trim()),
+    ).toEqual(expect.arrayContaining(['create-reservation', 'power-up c5']));
+    const [line] = await ownedReservations();
+    const held = parseScontrolLine(line ?? '');
+    expect(held['Nodes']).toBe('c2');
+    expect(Date.parse(`${held['StartTime'] ?? ''}Z`)).toBeLessThanOrEqual(Date.now());
+    // Slurm boots c5 (its ResumeProgram) and takes it back.
+    await waitFor(c5State, (s) => s === 'idle' || s === 'mixed' || s === 'allocated', 'c5 up', 60_000);
+
+    const name = held['ReservationName'] ?? '';
+    const jobId = await sbatch(
+      ['--reservation', name, '-A', 'research', '-p', 'gpu', '--gres=gpu:h100:1', '-t', '5'],
+      '#!/bin/sh\nsleep 1\n',
+    );
+    await waitForJobState(jobId, ['COMPLETED'], 60_000);
+    const { stdout } = await runSlurm('sacct', [
+      '-n',
+      '-X',
+      '-P',
+      '-j',
+      String(jobId),
+      '-o',
+      'Submit,Start,Reservation,NodeList',
+    ]);
+    const [submit, start, reservation, nodes] = (stdout.trim().split('\n')[0] ?? '').split('|');
+    expect(reservation).toBe(name);
+    expect(nodes).toBe('c2');
+    expect(Date.parse(`${start ?? ''}Z`) - Date.parse(`${submit ?? ''}Z`)).toBeLessThanOrEqual(10_000);
+
+    // The next cycle measures the job: in use, kept. The one after finds it idle, the next releases it.
+    const sizes: number[] = [];
+    for (let cycle = 0; cycle < 4 && (await ownedReservations()).length > 0; cycle++) {
+      const next = await cli(['adjust', '--apply']);
+      expect(next.code, next.stderr).toBe(0);
+      const result = JSON.parse(next.stdout) as CycleResult;
+      sizes.push(result.decisions.find((d) => d.key.includes('research'))?.toNodes ?? -1);
+    }
+    expect(sizes[0]).toBe(1);
+    expect(sizes.at(-1)).toBe(0);
+    expect(await ownedReservations()).toEqual([]);
+
+    const reverted = await cli(['revert', '--all-owned', '--apply']);
+    expect(reverted.code, reverted.stderr).toBe(0);
+    expect(await ownedReservations()).toEqual([]);
+    await waitFor(c5State, (s) => s === 'idle~', 'c5 powered down again', 90_000);
   });
 });

@@ -107,6 +107,25 @@ describe('adjustPlan', () => {
     expect(state.reservations).toEqual([]);
   });
 
+  it('does not create again within the cooldown a reservation it released for idleness', () => {
+    const wantsOne = planOf([reservation(KEY, 1)]);
+    let state = emptyEngineState();
+    const sizes: number[] = [];
+    const whys: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const nowS = 10_000 + i * 300;
+      whys.push(adjustPlan(wantsOne, state, { nowS, settings, nodesOfType }).decisions[0]?.why ?? '');
+      const step = cycle(state, wantsOne, nowS, (nodes) => (nodes === 0 ? [] : [use(nodes, 0)]));
+      state = step.state;
+      sizes.push(step.nodes);
+    }
+    // Created, idle twice, released at 10,900; the forecast still wants it, but only at 11,500 (the
+    // 600 s cooldown over) is it created again.
+    expect(sizes).toEqual([1, 1, 1, 0, 0, 1]);
+    expect(whys[4]).toContain('not created again within the cooldown');
+    expect(whys[5]).toContain('cooldown after its release is over');
+  });
+
   it('does not count a new reservation idle in the cycle that created it: no job could reach it yet', () => {
     const wantsOne = planOf([reservation(KEY, 1)]);
     const first = cycle(emptyEngineState(), wantsOne, 10_000, (nodes) => [use(nodes, 0)]);

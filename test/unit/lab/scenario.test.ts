@@ -49,6 +49,23 @@ describe('the daily GPU burst scenario for the lab', () => {
     expect(dailyGpuBurstScenario({ cluster: 'lab', endS: END_S, seed: 10 })).not.toEqual(jobs);
   });
 
+  it('adds, on request, a CPU burst of three whole-node physics jobs at the burst minute', () => {
+    const jobs = dailyGpuBurstScenario({ cluster: 'lab', endS: END_S, cpuBurstJobs: 3, burstMinuteUtc: 30 });
+    const cpuBurst = jobs.filter((j) => j.name === 'scenario-cpu-burst');
+    expect(cpuBurst).toHaveLength(3 * 35);
+    for (const j of [...cpuBurst, ...jobs.filter((x) => x.name === 'scenario-h100-burst')]) {
+      const offsetS = (j.submitS % 86_400) - (BURST_HOUR * 3_600 + 30 * 60);
+      expect(offsetS).toBeGreaterThanOrEqual(0);
+      expect(offsetS).toBeLessThanOrEqual(600);
+    }
+    expect(new Set(cpuBurst.map((j) => `${j.partition}:${j.account}:${j.cpuCount}`))).toEqual(
+      new Set(['cpu:physics:8']),
+    );
+    expect(() => dailyGpuBurstScenario({ cluster: 'lab', endS: END_S, burstMinuteUtc: 60 })).toThrow(
+      'burstMinuteUtc',
+    );
+  });
+
   it('written into an embedded store, its series shows the h100 burst of research at the burst hour every day', async () => {
     dir = mkdtempSync(join(tmpdir(), 'scenario-'));
     const store = await openEmbeddedStore(join(dir, 'history.db'));
