@@ -1,7 +1,7 @@
 import type { ApplyReport, PlanApplier } from '../act/types.js';
 import { BaseForecastLevels, resolveEngineParams, type ResolvedEngineParams } from '../config/params.js';
 import { ForecastError } from '../forecast/errors.js';
-import { poolForecastInNodes } from '../plan/decide.js';
+import { poolForecastOf } from '../plan/decide.js';
 import type { AccountPolicy, Inventory, Plan, PlanInput, PoolForecast } from '../plan/plan.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -278,7 +278,7 @@ async function poolForecast(
   const offsetSteps = Math.max(0, Math.floor((cutS - entry.cutS) / stepS));
   return {
     source,
-    forecast: poolForecastInNodes({
+    forecast: poolForecastOf({
       pool: pool.name,
       key,
       series,
@@ -287,7 +287,6 @@ async function poolForecast(
       stepS,
       quantiles: shiftedQuantiles(entry, offsetSteps, Math.ceil(horizonS / stepS)),
       accounts: entry.accounts,
-      unitsPerNode: perNode,
     }),
   };
 }

@@ -3,15 +3,17 @@ import type { KeepPoweredAction, PlanAction, PoolForecast, PoolKey } from './pla
 /**
  * The two rules that stand between a forecast and the capacity kept powered, shared by `slurmcast
  * adjust` (engine and actuator) and the simulator's predictive policy, so that what the simulator
- * measures is what the engine does: a forecast becomes whole nodes one way, and a plan's keep-powered
+ * measures is what the engine does: a forecast becomes the planner's input one way, and a plan's keep-powered
  * actions become a powered count one way. Everything between them is `planCapacity`.
  */
 
 /**
- * The planner's view of one pool's forecast: demand per step in whole nodes (GPUs ÷ GPUs per node,
- * CPUs ÷ CPUs per node, rounded up, since a job cannot run on part of a node it does not get).
+ * The planner's view of one pool's forecast, in the series' own unit (GPUs, CPUs, MiB or nodes: the
+ * planner divides by what each node type holds, so that one pool can be split between types of
+ * different sizes). Values are rounded to a millionth: a forecast of 2.0000001 GPUs is float noise,
+ * not a third GPU's worth of a node.
  */
-export function poolForecastInNodes(input: {
+export function poolForecastOf(input: {
   pool: string;
   key: PoolKey;
   series: string;
@@ -20,11 +22,8 @@ export function poolForecastInNodes(input: {
   stepS: number;
   quantiles: Readonly<Record<string, ArrayLike<number>>>;
   accounts: readonly { account: string; share: number }[];
-  unitsPerNode: number;
 }): PoolForecast {
-  // A forecast of 2.0000001 GPUs is float noise, not a third node's worth: round before ceil.
-  const nodes = (v: number): number =>
-    Math.max(0, Math.ceil(Math.round((v / input.unitsPerNode) * 1e6) / 1e6));
+  const clean = (v: number): number => (Number.isFinite(v) && v > 0 ? Math.round(v * 1e6) / 1e6 : 0);
   return {
     key: input.key,
     pool: input.pool,
@@ -32,7 +31,7 @@ export function poolForecastInNodes(input: {
     model: input.model,
     startS: input.startS,
     stepS: input.stepS,
-    quantiles: Object.fromEntries(Object.entries(input.quantiles).map(([l, v]) => [l, Array.from(v, nodes)])),
+    quantiles: Object.fromEntries(Object.entries(input.quantiles).map(([l, v]) => [l, Array.from(v, clean)])),
     accounts: input.accounts.map((a) => ({ ...a })),
   };
 }

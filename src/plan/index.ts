@@ -16,7 +16,7 @@ export { modelForecaster, profileForecaster, type QuantileForecaster } from './p
 export { newsvendorQuantile, quantileOf } from './policies/quantile.js';
 export { warmDecisions } from './policies/decisions.js';
 export * from './plan.js';
-export { poolForecastInNodes, poweredTargets } from './decide.js';
+export { poolForecastOf, poweredTargets } from './decide.js';
 export { planCapacity, resolvePlanOptions, type PlanOptions, type ResolvedPlanOptions } from './planner.js';
 export {
   inventoryFromNodes,

@@ -38,7 +38,7 @@ export const ForecastRefSchema = z.strictObject({
 });
 export type ForecastRef = z.infer<typeof ForecastRefSchema>;
 
-/** One pool's demand forecast, in whole nodes of the pool's kind per step. */
+/** One pool's demand forecast per step, in the unit of its series (GPUs, CPUs, MiB or nodes). */
 export const PoolForecastSchema = z.strictObject({
   key: PoolKeySchema,
   /** The pool's name as `slurmcast series` prints it. */

@@ -1,5 +1,5 @@
 import { checkParam, resolveCosts, resolveParam, type ResolvedCosts } from '../../config/params.js';
-import { poolForecastInNodes, poweredTargets } from '../decide.js';
+import { poolForecastOf, poweredTargets } from '../decide.js';
 import type { Inventory, InventoryNode, Plan, PlanInput, PoolForecast } from '../plan.js';
 import { planCapacity, type PlanOptions } from '../planner.js';
 import { ArrivalLog } from './arrival-log.js';
@@ -215,7 +215,7 @@ export function predictivePolicy(
       log.add(observation.arrivals);
       if (nowS >= fitOriginS + config.refitS) refit(nowS);
       const forecasts = observation.pools.map((pool, p) =>
-        poolForecastInNodes({
+        poolForecastOf({
           pool: pool.pool,
           key: { partition: pool.pool, gpuType: null, features: [] },
           series: 'demand_nodes',
@@ -224,7 +224,6 @@ export function predictivePolicy(
           stepS: config.stepS,
           quantiles: { [String(config.quantile)]: paths[p] ?? [] },
           accounts: [],
-          unitsPerNode: 1,
         }),
       );
       const plan = config.planner(

@@ -86,7 +86,8 @@ async function scratchLoop(
 describe('the decision loop on the lab: plan, adjust --apply, adjust again, revert --all-owned', () => {
   let loop: Awaited<ReturnType<typeof scratchLoop>>;
   const cli = (args: string[]) => loop.cli(args);
-  const burstAt = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 2 * 3_600_000);
+  // On the forecast's 15-minute grid, so that the step the burst starts in is the burst's own.
+  const burstAt = new Date(Math.floor(Date.now() / 900_000) * 900_000 + 2 * 3_600_000);
 
   beforeAll(async () => {
     expect(await ownedReservations()).toEqual([]);
@@ -178,12 +179,13 @@ describe('the decision loop at the burst: a job runs at once in the reservation,
   it('reserves c2 from now, powers c5 up, runs a research job there at once, then releases it; revert leaves the lab as it was', async () => {
     const first = await cli(['adjust', '--apply']);
     expect(first.code, first.stderr).toBe(0);
-    const ops = (JSON.parse(first.stdout) as CycleResult).report.operations;
-    expect(
-      ops
-        .filter((o) => o.outcome === 'applied')
-        .map((o) => `${o.kind} ${o.kind === 'power-up' ? o.target : ''}`.trim()),
-    ).toEqual(expect.arrayContaining(['create-reservation', 'power-up c5']));
+    const result = JSON.parse(first.stdout) as CycleResult;
+    const applied = result.report.operations
+      .filter((o) => o.outcome === 'applied')
+      .map((o) => (o.kind === 'power-up' ? `power-up ${o.target}` : o.kind));
+    expect(applied, JSON.stringify({ plan: result.plan, problems: result.problems })).toEqual(
+      expect.arrayContaining(['create-reservation', 'power-up c5']),
+    );
     const [line] = await ownedReservations();
     const held = parseScontrolLine(line ?? '');
     expect(held['Nodes']).toBe('c2');

@@ -76,12 +76,12 @@ describe('runCycle', () => {
     });
   });
 
-  it('plans in whole nodes: 3 GPUs at q0.5 (4 at q0.9) on 2-GPU nodes is 2 nodes', async () => {
+  it('gives the planner the forecast in GPUs: 3 at q0.5 and 4 at q0.9 are 2 nodes of 2 GPUs', async () => {
     const deps = fakeDeps({ gpus: 3 });
     const result = await runCycle(deps, base);
     const forecast = deps.planInputs[0]?.forecasts[0];
-    expect(forecast?.quantiles['0.5']?.[0]).toBe(2);
-    expect(forecast?.quantiles['0.9']?.[0]).toBe(2);
+    expect(forecast?.quantiles['0.5']?.[0]).toBe(3);
+    expect(forecast?.quantiles['0.9']?.[0]).toBe(4);
     expect(forecast?.quantiles['0.9']).toHaveLength(params.horizonS / STEP);
     expect(result.plan.actions).toMatchObject([{ kind: 'reservation', nodeCount: 2 }]);
   });

@@ -126,7 +126,7 @@ export function reportFor(plan: Plan, options: ApplyOptions): ApplyReport {
 /**
  * Fakes of every dependency, recording the order of calls; a fake Slurm keeps what an apply (not a
  * dry run) reserved, and the measurement reads it back. The forecast is flat at `gpus` GPUs; the
- * planner reserves ceil(q0.9 of the first step) nodes for account research.
+ * planner reserves ceil(q0.9 of the first step ÷ 2 GPUs per node) nodes for account research.
  */
 export function fakeDeps(options: { startMs?: number; gpus?: number } = {}): CycleDeps & {
   calls: string[];
@@ -200,8 +200,9 @@ export function fakeDeps(options: { startMs?: number; gpus?: number } = {}): Cyc
     plan: (input: PlanInput) => {
       calls.push('plan');
       planInputs.push(input);
-      const first = input.forecasts[0]?.quantiles['0.9']?.[0] ?? 0;
-      return planOf(first > 0 ? [reservation('h100.research', first)] : [], input.nowS);
+      // The forecast is in GPUs; an h100 node of the inventory holds 2.
+      const nodes = Math.ceil((input.forecasts[0]?.quantiles['0.9']?.[0] ?? 0) / 2);
+      return planOf(nodes > 0 ? [reservation('h100.research', nodes)] : [], input.nowS);
     },
     apply: (plan: Plan, applyOptions: ApplyOptions) => {
       calls.push('apply');

@@ -7,11 +7,13 @@ import {
   shiftedQuantiles,
   unitsPerNode,
 } from '../../../src/engine/forecasts.js';
-import { poolForecastInNodes } from '../../../src/plan/decide.js';
+import { planCycle } from '../../../src/engine/cycle.js';
+import { poolForecastOf } from '../../../src/plan/decide.js';
+import { planCapacity } from '../../../src/plan/planner.js';
 import type { ModelCacheEntry } from '../../../src/engine/state.js';
 import { poolName } from '../../../src/series/build.js';
 import type { JobRecord } from '../../../src/shared/job-record.js';
-import { inventoryOf } from './fakes.js';
+import { costs, fakeDeps, inventoryOf, pools } from './fakes.js';
 
 const STEP = 900;
 
@@ -73,8 +75,8 @@ describe('cacheVerdict', () => {
   });
 });
 
-describe('forecast in whole nodes', () => {
-  it('divides GPUs by GPUs per node and CPUs by CPUs per node, rounding up', () => {
+describe('the forecast the planner gets', () => {
+  it('stays in the series unit, float noise rounded away: the planner divides by each type itself', () => {
     const key = poolKeyOf('gpu/h100');
     if (key === null) throw new Error('pool key');
     const serving = nodeTypesServing(key, inventoryOf(0).nodeTypes);
@@ -82,18 +84,30 @@ describe('forecast in whole nodes', () => {
     expect(unitsPerNode('demand_gpu', serving)).toBe(2);
     expect(unitsPerNode('demand_cpu', serving)).toBe(32);
     expect(unitsPerNode('demand_gpu', nodeTypesServing({ ...key, gpuType: 'a100' }, serving))).toBeNull();
-    const forecast = poolForecastInNodes({
+    const forecast = poolForecastOf({
       pool: 'gpu/h100',
       key,
       series: 'demand_gpu',
       model: 'naive',
       startS: 0,
       stepS: STEP,
-      quantiles: { '0.9': [0, 1, 2, 2.0000001, 3, 4.5] },
+      quantiles: { '0.9': [0, 1, 2, 2.0000001, 3, 4.5, Number.NaN, -1] },
       accounts: [],
-      unitsPerNode: 2,
     });
-    expect(forecast.quantiles['0.9']).toEqual([0, 1, 1, 1, 2, 3]);
+    expect(forecast.quantiles['0.9']).toEqual([0, 1, 2, 2, 3, 4.5, 0, 0]);
+  });
+
+  it('sizes nodes once: 3 GPUs of forecast on 2-GPU nodes are 2 nodes, not 1', async () => {
+    const deps = fakeDeps({ gpus: 3 });
+    deps.plan = (input) => planCapacity(input, { quantile: 0.5 });
+    const result = await planCycle(deps, {
+      pools,
+      accounts: [],
+      costs,
+      params: { stepS: STEP, horizonS: 3_600 },
+    });
+    const keep = result.plannerPlan.actions.filter((a) => a.kind === 'keep-powered');
+    expect(keep.map((a) => (a.kind === 'keep-powered' ? a.count : 0))).toEqual([2]);
   });
 });
 
