@@ -33,6 +33,7 @@ import { withEffect, type Ledger } from './ledger.js';
 import { isOwnedReservation, type Ownership } from './ownership.js';
 import {
   appendAudit,
+  danglingIntents,
   defaultAuditLogPath,
   loadOrCreateSecret,
   readLedger,
@@ -245,6 +246,46 @@ interface Prepared {
   live: LiveState;
 }
 
+/** What Slurm shows now of an operation's target, in words for the audit log. */
+function observedNow(record: AuditRecord, live: LiveState): string {
+  if (record.operation.endsWith('-reservation')) {
+    const r = live.reservations.find((x) => x.name === record.target);
+    return r === undefined
+      ? `reservation ${record.target} does not exist`
+      : `reservation ${record.target} exists on ${r.nodeNames.join(',') || 'no node'}`;
+  }
+  const node = live.nodes.find((n) => n.name === record.target);
+  if (node === undefined) return `node ${record.target} is not listed`;
+  if (record.operation === 'set-features')
+    return `node ${record.target} has active features ${node.activeFeatures.join(',') || '(none)'}`;
+  const power = node.power.poweringUp
+    ? 'powering up'
+    : node.power.poweringDown
+      ? 'powering down'
+      : node.power.poweredDown
+        ? 'powered down'
+        : 'powered';
+  return `node ${record.target} is ${power}`;
+}
+
+/**
+ * A run killed between an intent and its result left the intent open: record, before anything new is
+ * sent, that it was interrupted and what Slurm shows of it now. The diff that follows reads the same
+ * fresh state, so whatever the killed run did or did not do is converged on, never done twice.
+ */
+async function closeDanglingIntents(path: string, live: LiveState, clock: Clock): Promise<void> {
+  const open = await danglingIntents(path);
+  await appendAudit(
+    path,
+    open.map((intent) => ({
+      ...intent,
+      time: new Date(clock.nowMs()).toISOString(),
+      phase: 'result' as const,
+      error: `interrupted: the run that sent it stopped before recording a result; now ${observedNow(intent, live)}`,
+    })),
+  );
+}
+
 async function prepare(client: SlurmClient, options: RevertOptions): Promise<Prepared> {
   const config = resolveActConfig(options.config);
   const dryRun = options.dryRun ?? true;
@@ -257,6 +298,8 @@ async function prepare(client: SlurmClient, options: RevertOptions): Promise<Pre
   const ownership = { prefix: config.reservationPrefix, secret };
   const stored = await readLedger(config.stateDir);
   const live = await readLive(client, clock, dryRun);
+  const auditLogPath = options.auditLogPath ?? config.auditLog;
+  if (!dryRun) await closeDanglingIntents(auditLogPath, live, clock);
   const ledger = pruneLedger(stored, live);
   if (!dryRun && JSON.stringify(ledger) !== JSON.stringify(stored))
     await writeLedger(config.stateDir, ledger);
@@ -264,7 +307,7 @@ async function prepare(client: SlurmClient, options: RevertOptions): Promise<Pre
     config,
     dryRun,
     clock,
-    auditLogPath: options.auditLogPath ?? config.auditLog,
+    auditLogPath,
     ownership,
     ledger,
     live,

@@ -121,16 +121,21 @@ export interface AuditRecord {
 
 /**
  * Appends records to the audit log and fsyncs before returning, so a line that was written survives a
- * crash that follows.
+ * crash that follows. A line a crash cut short stays as it is, alone on its line.
  * @throws {ActStateError} when the log cannot be appended.
  */
 export async function appendAudit(path: string, records: readonly AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const handle = await open(path, 'a', 0o600);
+    const handle = await open(path, 'a+', 0o600);
     try {
-      await handle.appendFile(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      // A run killed in mid-line left no newline: start a new line, or this record joins the cut one.
+      const { size } = await handle.stat();
+      const last = Buffer.alloc(1);
+      if (size > 0) await handle.read(last, 0, 1, size - 1);
+      const lead = size > 0 && last[0] !== 0x0a ? '\n' : '';
+      await handle.appendFile(lead + records.map((r) => `${JSON.stringify(r)}\n`).join(''));
       await handle.sync();
     } finally {
       await handle.close();
@@ -140,4 +145,49 @@ export async function appendAudit(path: string, records: readonly AuditRecord[])
       cause: error,
     });
   }
+}
+
+/** How much of the audit log's end is read for a run that was killed: one run's lines fit many times. */
+const AUDIT_TAIL_BYTES = 256 * 1024;
+
+/**
+ * The intents at the end of the audit log that no result follows: operations a killed run sent (or
+ * was about to send) without recording what came of them. Only the last `AUDIT_TAIL_BYTES` are read;
+ * a killed run's lines are always the last ones. A line cut by the kill is skipped.
+ * @throws {ActStateError} when the log exists but cannot be read.
+ */
+export async function danglingIntents(path: string): Promise<AuditRecord[]> {
+  let text: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, AUDIT_TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (code(error) === 'ENOENT') return [];
+    throw new ActStateError(path, `cannot read the audit log (${code(error) ?? String(error)})`, {
+      cause: error,
+    });
+  }
+  const keyOf = (r: AuditRecord): string => JSON.stringify([r.command, r.actionId, r.operation, r.target]);
+  const open_ = new Map<string, AuditRecord>();
+  for (const line of text.split('\n')) {
+    let record: AuditRecord;
+    try {
+      record = JSON.parse(line) as AuditRecord;
+    } catch {
+      continue; // the first line of the tail, or one the kill cut short
+    }
+    if (record.phase === 'intent') open_.set(keyOf(record), record);
+    // Dry-run and capped results are written without an intent: they answer none.
+    else if (record.phase === 'result' && record.outcome !== 'dry-run' && record.outcome !== 'capped')
+      open_.delete(keyOf(record));
+  }
+  return [...open_.values()];
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -164,6 +164,49 @@ describe('applyPlan', () => {
     await expect(
       applyPlan(client, plan([reservationAction()]), { ...options(), dryRun: false }),
     ).rejects.toBeInstanceOf(SlurmUnavailableError);
+  });
+
+  it('closes the intents a killed run left open, saying what Slurm shows now, before it sends anything', async () => {
+    const intent: AuditRecord = {
+      time: new Date(NOW_S * 1000 - 60_000).toISOString(),
+      phase: 'intent',
+      command: 'apply',
+      actionId: 'power:cpu-8c',
+      operation: 'power-up',
+      target: 'c5',
+      before: { power: 'powered-down' },
+      after: { power: 'on' },
+      reason: 'cpu demand rises',
+    };
+    const done = { ...intent, actionId: 'other', phase: 'result' as const, outcome: 'applied' as const };
+    // An intent with its result, one without, and a last line the kill cut in half.
+    writeFileSync(
+      join(dir, 'audit.jsonl'),
+      [{ ...done, phase: 'intent' }, done, intent].map((r) => JSON.stringify(r)).join('\n') + '\n{"time":"20',
+    );
+    const { fake, client } = fakeCluster();
+    await applyPlan(client, plan([keepPowered()]), options()); // a dry run closes nothing
+    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8')).not.toContain('interrupted');
+    await applyPlan(client, plan([keepPowered()]), { ...options(), dryRun: false });
+    // The cut line stays as the kill left it; every other line is whole.
+    const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('{"time":"20') && !l.endsWith('}'))).toHaveLength(1);
+    const whole = (): AuditRecord[] =>
+      readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l.endsWith('}'))
+        .map((l) => JSON.parse(l) as AuditRecord);
+    const closing = whole().filter((r) => r.error?.startsWith('interrupted'));
+    expect(closing).toHaveLength(1);
+    expect(closing[0]).toMatchObject({ phase: 'result', actionId: 'power:cpu-8c', target: 'c5' });
+    expect(closing[0]?.error).toContain('now node c5 is powered down');
+    // The fresh diff powers c5 up once, after the closing line.
+    expect(
+      writesSent(fake).filter((a) => a.includes('State=POWER_UP')),
+    ).toHaveLength(1);
+    await applyPlan(client, plan([keepPowered()]), { ...options(), dryRun: false });
+    expect(whole().filter((r) => r.error?.startsWith('interrupted'))).toHaveLength(1);
   });
 
   it('refuses to act over REST v0.0.38 without a command transport, before sending anything', async () => {
