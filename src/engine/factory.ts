@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { ListNodes, type Node, type SlurmClient } from '../../sdk/index.js';
+import { resolveActConfig } from '../act/apply.js';
 import type { ApplyOptions, ApplyReport } from '../act/types.js';
 import { collect, slurmClusterReader } from '../collect/collector.js';
 import { resolveEngineParams } from '../config/params.js';
@@ -113,7 +113,7 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
   };
 }
 
-/** The cycle's options from a config: pools, costs, the engine numbers, the audit log in the state dir. */
+/** The cycle's options from a config: pools, costs, the engine numbers, and the actuator's audit log (the one `apply` and `revert` write too). */
 export function cycleOptionsFromConfig(
   config: Config,
   options: { dryRun: boolean; onStep?: CycleOptions['onStep'] },
@@ -124,7 +124,7 @@ export function cycleOptionsFromConfig(
     accounts: config.plan.accounts,
     costs: config.costs,
     dryRun: options.dryRun,
-    auditLogPath: join(config.engine.stateDir, 'audit.jsonl'),
+    auditLogPath: resolveActConfig(config.act).auditLog,
     params: resolveEngineParams(config.engine),
     ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
   };

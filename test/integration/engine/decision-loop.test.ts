@@ -1,91 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import type { ApplyReport } from '../../../src/act/types.js';
 import type { CycleResult, PlanResult } from '../../../src/engine/cycle.js';
-import { openEmbeddedStore } from '../../../src/store/index.js';
-import { dailyGpuBurstScenario, writeScenario } from '../../lab/scenario.js';
-import { runCli } from '../../unit/cli/cli.js';
-import { loadLab, parseScontrolLine, runSlurm, sbatch, waitForAccounting, waitForJobState } from '../lab.js';
-
-/** The owned reservations Slurm holds now, as `scontrol show res -o` lines. */
-async function ownedReservations(): Promise<string[]> {
-  const { stdout } = await runSlurm('scontrol', ['show', 'res', '-o']);
-  return stdout.split('\n').filter((line) => line.startsWith('ReservationName=slurmcast-'));
-}
-
-/** c5's state as sinfo prints it (`idle~` powered down, `idle#` powering up, `idle` up). */
-async function c5State(): Promise<string> {
-  return (await runSlurm('sinfo', ['-h', '-n', 'c5', '-o', '%T'])).stdout.trim();
-}
-
-/** Polls Slurm until `test` holds, with a deadline; returns the last value read. */
-async function waitFor<T>(
-  read: () => Promise<T>,
-  test: (v: T) => boolean,
-  what: string,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (test(value)) return value;
-    if (Date.now() >= deadline)
-      throw new Error(`${what}: not reached in ${timeoutMs} ms (last: ${JSON.stringify(value)})`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
-/**
- * A scratch config for one part of the test: the lab's own config with a store, actuator and engine
- * state of its own, the pools `gpu/h100` and `cpu`, account research allowed one node, and a history
- * whose daily burst (2 h100 jobs of research, 3 whole-node CPU jobs of physics) starts at `burstAt`.
- */
-async function scratchLoop(
-  name: string,
-  burstAt: Date,
-  engine: Record<string, unknown> = {},
-): Promise<{ scratch: string; cli: (args: string[]) => ReturnType<typeof runCli> }> {
-  const lab = loadLab();
-  if (lab.slurmcastConfig === undefined) throw new Error('lab.json names no slurmcastConfig');
-  const scratch = mkdtempSync(join(tmpdir(), `slurmcast-${name}-`));
-  const configPath = join(scratch, 'loop.yaml');
-  const doc = parseDocument(readFileSync(lab.slurmcastConfig, 'utf8'));
-  doc.setIn(['store', 'path'], join(scratch, 'history.db'));
-  doc.setIn(['store', 'spoolDir'], join(scratch, 'spool'));
-  doc.set('plan', { accounts: [{ account: 'research', maxNodes: 1, priority: 10 }] });
-  doc.set('act', { stateDir: join(scratch, 'act') });
-  doc.set('engine', {
-    stateDir: join(scratch, 'engine'),
-    pools: [{ name: 'gpu/h100' }, { name: 'cpu' }],
-    ...engine,
-  });
-  writeFileSync(configPath, doc.toString());
-  const store = openEmbeddedStore(join(scratch, 'history.db'));
-  try {
-    await writeScenario(
-      store,
-      dailyGpuBurstScenario({
-        cluster: lab.clusterName,
-        endS: Math.floor(Date.now() / 1000),
-        burstHourUtc: burstAt.getUTCHours(),
-        burstMinuteUtc: burstAt.getUTCMinutes(),
-        cpuBurstJobs: 3,
-      }),
-    );
-  } finally {
-    await store.close();
-  }
-  return { scratch, cli: (args) => runCli(['--config', configPath, '--json', ...args]) };
-}
+import { parseScontrolLine, runSlurm, sbatch, waitForAccounting, waitForJobState } from '../lab.js';
+import { c5State, ownedReservations, scratchLoop, waitFor, type ScratchLoop } from './loop-lab.js';
 
 // History with a daily h100 burst for `research`, two hours from now, replayed into a store of this
 // test's own; then the real CLI plans, applies, applies again and reverts on the lab.
 describe('the decision loop on the lab: plan, adjust --apply, adjust again, revert --all-owned', () => {
-  let loop: Awaited<ReturnType<typeof scratchLoop>>;
-  const cli = (args: string[]) => loop.cli(args);
+  let loop: ScratchLoop | undefined;
+  const cli = (args: string[]) => {
+    if (loop === undefined) throw new Error('no scratch loop: beforeAll failed');
+    return loop.cli(args);
+  };
   // On the forecast's 15-minute grid, so that the step the burst starts in is the burst's own.
   const burstAt = new Date(Math.floor(Date.now() / 900_000) * 900_000 + 2 * 3_600_000);
 
@@ -97,6 +24,7 @@ describe('the decision loop on the lab: plan, adjust --apply, adjust again, reve
   }, 120_000);
 
   afterAll(async () => {
+    if (loop === undefined) return; // beforeAll failed before it made one
     try {
       // Whatever a failed step left, the lab ends as it was.
       await cli(['revert', '--all-owned', '--apply']);
@@ -157,8 +85,11 @@ describe('the decision loop on the lab: plan, adjust --apply, adjust again, reve
 // At the burst itself: the reservation starts now and the CLOUD node is due now. Cycles every few
 // seconds with no cooldown and one idle cycle to shrink, so the test sees the whole life of a reservation.
 describe('the decision loop at the burst: a job runs at once in the reservation, which is released once idle', () => {
-  let loop: Awaited<ReturnType<typeof scratchLoop>>;
-  const cli = (args: string[]) => loop.cli(args);
+  let loop: ScratchLoop | undefined;
+  const cli = (args: string[]) => {
+    if (loop === undefined) throw new Error('no scratch loop: beforeAll failed');
+    return loop.cli(args);
+  };
 
   beforeAll(async () => {
     expect(await ownedReservations()).toEqual([]);
@@ -171,6 +102,7 @@ describe('the decision loop at the burst: a job runs at once in the reservation,
   }, 120_000);
 
   afterAll(async () => {
+    if (loop === undefined) return; // beforeAll failed before it made one
     try {
       await cli(['revert', '--all-owned', '--apply']);
     } finally {

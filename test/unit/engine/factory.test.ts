@@ -63,6 +63,7 @@ describe('createCycleDeps', () => {
     await store.upsertJobs(history());
     const config = resolveConfig({
       cluster: 'lab',
+      act: { stateDir: join(dir, 'act') },
       engine: {
         stateDir: dir,
         pools: [{ name: 'gpu/h100' }],
@@ -123,7 +124,8 @@ describe('createCycleDeps', () => {
     expect(cycleOptionsFromConfig(config, { dryRun: false })).toMatchObject({
       pools: [{ name: 'gpu/h100' }],
       dryRun: false,
-      auditLogPath: join(dir, 'audit.jsonl'),
+      // One audit log for adjust, apply and revert: the actuator's.
+      auditLogPath: join(dir, 'act', 'audit.jsonl'),
       params: { stepS: HOUR, horizonS: 6 * HOUR, refitEveryS: 6 * HOUR, cooldownS: 1_800 },
     });
   });

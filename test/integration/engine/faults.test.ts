@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { danglingIntents, type AuditRecord } from '../../../src/act/state.js';
+import type { CycleResult } from '../../../src/engine/cycle.js';
+import { startCli } from '../../unit/cli/cli.js';
+import { c5State, ownedReservations, scratchLoop, waitFor, type ScratchLoop } from './loop-lab.js';
+
+/**
+ * `slurmcast adjust` killed (SIGKILL, no handler runs) while Slurm works on its first operation: the
+ * next cycle records what happened to it, converges, and makes nothing twice. A `scontrol` on the
+ * config's PATH that waits 3 s before it creates a reservation holds the kill inside that window.
+ */
+describe('adjust killed between two operations', () => {
+  let loop: ScratchLoop | undefined;
+
+  let bin: string | undefined;
+
+  beforeAll(async () => {
+    expect(await ownedReservations()).toEqual([]);
+    await waitFor(c5State, (state) => state === 'idle~', 'c5 powered down', 90_000);
+    const dir = mkdtempSync(join(tmpdir(), 'slurmcast-slow-scontrol-'));
+    bin = dir;
+    const real = execFileSync('sh', ['-c', 'command -v scontrol'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(dir, 'scontrol'),
+      `#!/bin/sh\nfor a in "$@"; do [ "$a" = create ] && sleep 3; done\nexec ${JSON.stringify(real)} "$@"\n`,
+    );
+    chmodSync(join(dir, 'scontrol'), 0o755);
+    // The killed run's lock is stale after 20 s; the next run waits that long for it.
+    loop = await scratchLoop(
+      'kill',
+      new Date(Date.now() - 5 * 60_000),
+      { lockWaitS: 40 },
+      {
+        PATH: `${dir}:${process.env['PATH'] ?? ''}`,
+      },
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    if (loop === undefined) return; // beforeAll failed before it made one
+    try {
+      await loop.cli(['revert', '--all-owned', '--apply']);
+    } finally {
+      rmSync(loop.scratch, { recursive: true, force: true });
+      if (bin !== undefined) rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('the next cycle closes the open intent with what Slurm shows, and converges: one reservation, c5 up', async () => {
+    const l = loop;
+    if (l === undefined) throw new Error('no scratch loop: beforeAll failed');
+    const run = startCli(['--config', l.configPath, '--json', 'adjust', '--apply']);
+    const intents = (): AuditRecord[] =>
+      existsSync(l.auditLog)
+        ? readFileSync(l.auditLog, 'utf8')
+            .split('\n')
+            .filter((line) => line.includes('"phase":"intent"'))
+            .map((line) => JSON.parse(line) as AuditRecord)
+        : [];
+    let ended: string | undefined;
+    void run.exited.then((r) => (ended = `exit ${String(r.code)}: ${r.stderr} ${r.stdout.slice(0, 3000)}`));
+    await waitFor(
+      () => Promise.resolve(intents()),
+      (list) => {
+        if (ended !== undefined) throw new Error(`adjust ended before its first operation: ${ended}`);
+        return list.length > 0;
+      },
+      'the first intent',
+      60_000,
+    );
+    run.child.kill('SIGKILL');
+    const killed = await run.exited;
+    expect(killed.signal).toBe('SIGKILL');
+    const open = await danglingIntents(l.auditLog);
+    expect(open.map((r) => r.operation)).toEqual(['create-reservation']);
+
+    // The scontrol the killed run started outlives it: wait for Slurm to show what it did.
+    await waitFor(ownedReservations, (lines) => lines.length === 1, 'the orphaned create', 30_000);
+    const next = await l.cli(['adjust', '--apply']);
+    expect(next.code, next.stderr).toBe(0);
+    const ops = (JSON.parse(next.stdout) as CycleResult).report.operations;
+    expect(ops.map((o) => `${o.kind}:${o.target}:${o.outcome}`)).toEqual(['power-up:c5:applied']);
+
+    const closing = readFileSync(l.auditLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('interrupted: the run that sent it stopped'))
+      .map((l) => JSON.parse(l) as AuditRecord);
+    expect(closing).toHaveLength(1);
+    expect(closing[0]?.target).toBe(open[0]?.target);
+    expect(closing[0]?.error).toContain(`now reservation ${open[0]?.target ?? '?'} exists on c2`);
+    expect(await danglingIntents(l.auditLog)).toEqual([]);
+    expect(await ownedReservations()).toHaveLength(1);
+  });
+});
