@@ -1,12 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { danglingIntents, type AuditRecord } from '../../../src/act/state.js';
 import type { CycleResult } from '../../../src/engine/cycle.js';
 import { startCli } from '../../unit/cli/cli.js';
-import { c5State, ownedReservations, scratchLoop, waitFor, type ScratchLoop } from './loop-lab.js';
+import {
+  burstUnderway,
+  c5State,
+  ownedReservations,
+  scratchLoop,
+  waitFor,
+  type ScratchLoop,
+} from './loop-lab.js';
 
 /**
  * `slurmcast adjust` killed (SIGKILL, no handler runs) while Slurm works on its first operation: the
@@ -24,15 +39,25 @@ describe('adjust killed between two operations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'slurmcast-slow-scontrol-'));
     bin = dir;
     const real = execFileSync('sh', ['-c', 'command -v scontrol'], { encoding: 'utf8' }).trim();
+    // Marks each call's start and end, so the test can wait for a call the killed run left behind.
     writeFileSync(
       join(dir, 'scontrol'),
-      `#!/bin/sh\nfor a in "$@"; do [ "$a" = create ] && sleep 3; done\nexec ${JSON.stringify(real)} "$@"\n`,
+      [
+        '#!/bin/sh',
+        `touch "${dir}/started.$$"`,
+        'for a in "$@"; do [ "$a" = create ] && sleep 3; done',
+        `${JSON.stringify(real)} "$@"`,
+        'rc=$?',
+        `touch "${dir}/done.$$"`,
+        'exit $rc',
+        '',
+      ].join('\n'),
     );
     chmodSync(join(dir, 'scontrol'), 0o755);
     // The killed run's lock is stale after 20 s; the next run waits that long for it.
     loop = await scratchLoop(
       'kill',
-      new Date(Date.now() - 5 * 60_000),
+      burstUnderway(),
       { lockWaitS: 40 },
       {
         PATH: `${dir}:${process.env['PATH'] ?? ''}`,
@@ -78,12 +103,29 @@ describe('adjust killed between two operations', () => {
     const open = await danglingIntents(l.auditLog);
     expect(open.map((r) => r.operation)).toEqual(['create-reservation']);
 
-    // The scontrol the killed run started outlives it: wait for Slurm to show what it did.
-    await waitFor(ownedReservations, (lines) => lines.length === 1, 'the orphaned create', 30_000);
+    // A scontrol the killed run started outlives it: wait until every call has ended. The kill may
+    // also have come before the call was made; both are states the next cycle must converge from.
+    const calls = (): { started: number; done: number } => {
+      const names = readdirSync(bin ?? '');
+      return {
+        started: names.filter((n) => n.startsWith('started.')).length,
+        done: names.filter((n) => n.startsWith('done.')).length,
+      };
+    };
+    await waitFor(
+      () => Promise.resolve(calls()),
+      (c) => c.started === c.done,
+      'the orphaned scontrol',
+      30_000,
+    );
+    const created = (await ownedReservations()).length === 1;
     const next = await l.cli(['adjust', '--apply']);
     expect(next.code, next.stderr).toBe(0);
     const ops = (JSON.parse(next.stdout) as CycleResult).report.operations;
-    expect(ops.map((o) => `${o.kind}:${o.target}:${o.outcome}`)).toEqual(['power-up:c5:applied']);
+    expect(ops.map((o) => `${o.kind}:${o.kind === 'power-up' ? o.target : ''}:${o.outcome}`)).toEqual([
+      ...(created ? [] : ['create-reservation::applied']),
+      'power-up:c5:applied',
+    ]);
 
     const closing = readFileSync(l.auditLog, 'utf8')
       .split('\n')
@@ -91,7 +133,9 @@ describe('adjust killed between two operations', () => {
       .map((l) => JSON.parse(l) as AuditRecord);
     expect(closing).toHaveLength(1);
     expect(closing[0]?.target).toBe(open[0]?.target);
-    expect(closing[0]?.error).toContain(`now reservation ${open[0]?.target ?? '?'} exists on c2`);
+    expect(closing[0]?.error).toContain(
+      `now reservation ${open[0]?.target ?? '?'} ${created ? 'exists on c2' : 'does not exist'}`,
+    );
     expect(await danglingIntents(l.auditLog)).toEqual([]);
     expect(await ownedReservations()).toHaveLength(1);
   });

@@ -9,6 +9,15 @@ import { loadLab, runSlurm } from '../lab.js';
 
 /** The lab tests of the decision loop: a config and history of their own, and reads of Slurm's state. */
 
+/**
+ * A burst under way: it started at the beginning of the previous 15-minute step (the engine's), so
+ * its jobs (submitted within 10 minutes, running 30–50) fill the step now and the next whatever the
+ * minute: the plan's reservation and power-ups are due at once.
+ */
+export function burstUnderway(): Date {
+  return new Date((Math.floor(Date.now() / 900_000) - 1) * 900_000);
+}
+
 export interface ScratchLoop {
   scratch: string;
   configPath: string;
