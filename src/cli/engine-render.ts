@@ -64,6 +64,16 @@ export function renderCycle(result: CycleResult): string {
           ['action', 'operation', 'target', 'outcome', 'error'],
           ops.map((o) => [o.actionId, o.kind, o.target, o.outcome, o.error]),
         ),
+    ...(result.measured.length === 0
+      ? []
+      : [
+          '',
+          'measured use (the next cycle decides by it):',
+          table(
+            ['reservation', 'nodes', 'busy', 'GPUs idle', 'pending jobs'],
+            result.measured.map((u) => [u.name, u.nodeCount, u.busyNodes, u.gpuIdleNodes, u.pendingJobs]),
+          ),
+        ]),
     result.dryRun
       ? 'dry run: nothing was sent to Slurm; run `slurmcast adjust --apply` to act'
       : `applied: ${result.outcome === 'partial' ? 'partly (some operations were refused: see above)' : 'all operations'}`,

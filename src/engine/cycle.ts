@@ -129,6 +129,8 @@ export interface PlanResult {
 export interface CycleResult extends PlanResult {
   dryRun: boolean;
   report: ApplyReport;
+  /** Each owned reservation's use as measured at the end of the cycle (what the next one decides by). */
+  measured: ReservationUse[];
   outcome: Exclude<CycleOutcome, 'failed'>;
 }
 
@@ -350,7 +352,7 @@ export async function runCycle(deps: CycleDeps, options: CycleOptions): Promise<
       const outcome = report.partial ? 'partial' : 'ok';
       await deps.state.save({ ...state, lastCycle: summary(outcome, null) });
       deps.logger.info({ outcome, actions, operations }, 'adjust: done');
-      return { ...planned, dryRun: o.dryRun, report, outcome };
+      return { ...planned, dryRun: o.dryRun, report, measured: uses, outcome };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       try {

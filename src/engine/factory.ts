@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { forecastPoolDemand } from '../forecast/application.js';
 import type { Inventory, Plan, PlanInput } from '../plan/plan.js';
 import { poolName } from '../series/build.js';
+import { gpuBusyByNode, type NodeGpuBusy } from '../series/gpu-busy.js';
 import type { JobRecord } from '../shared/job-record.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -33,11 +34,13 @@ export interface EngineSeams {
   applyPlan(client: SlurmClient, plan: Plan, options: ApplyOptions): Promise<ApplyReport>;
   /**
    * Use of every owned reservation: jobs by reservation since `sinceS` (accounting) and the queue by
-   * reservation (squeue), e.g. through `reservationUseOf` (measure.ts).
+   * reservation (squeue), and the GPU use sampled on each node over the same window, e.g. through
+   * `reservationUseOf` (measure.ts).
    */
   reservationUse(
     client: SlurmClient,
     window: { sinceS: number | null; nowS: number },
+    gpuBusy: readonly NodeGpuBusy[],
   ): Promise<ReservationUse[]>;
 }
 
@@ -109,7 +112,12 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
     },
     plan: (input) => seams.planCapacity(input),
     apply: (plan, options) => seams.applyPlan(io.client, plan, options),
-    measure: (window) => seams.reservationUse(io.client, window),
+    measure: async (window) => {
+      // The same window as the jobs: with no previous cycle, the last hour.
+      const sinceS = window.sinceS ?? window.nowS - 3_600;
+      const gpu = gpuBusyByNode(await io.store.gpuUse({ lastSampleFromS: sinceS }), sinceS);
+      return seams.reservationUse(io.client, window, gpu);
+    },
   };
 }
 

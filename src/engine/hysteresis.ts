@@ -18,8 +18,10 @@ export interface ReservationUse {
   /** Slurm's name. */
   name: string;
   nodeCount: number;
-  /** Nodes running at least one job of the reservation. */
+  /** Nodes running at least one job of the reservation (and, where GPUs were sampled, using them). */
   busyNodes: number;
+  /** Nodes that ran jobs of the reservation whose sampled GPUs stayed idle: reserved but idle, not busy. */
+  gpuIdleNodes: number;
   /** Jobs waiting for the reservation (squeue). */
   pendingJobs: number;
 }

@@ -1,4 +1,5 @@
 import { expandHostlist } from '../../sdk/parse/values.js';
+import type { NodeGpuBusy } from '../series/gpu-busy.js';
 import type { ReservationUse } from './hysteresis.js';
 
 /**
@@ -22,10 +23,17 @@ export interface MeasuredJob {
   nodes: string | null;
 }
 
+/** A node whose sampled GPUs all stayed below the busy share: its jobs held the GPUs but did not use them. */
+function gpusIdle(node: NodeGpuBusy | undefined): boolean {
+  return node !== undefined && node.idleGpus > 0 && node.busyGpus === 0 && node.unknownGpus === 0;
+}
+
 /**
  * Each owned reservation's use: the nodes of it that ran a job since the last measurement (a job
  * still running, or one that ran and ended between two cycles, both count: a reservation used between
- * cycles is not idle), and the jobs pending for it.
+ * cycles is not idle), and the jobs pending for it. A node whose jobs' GPUs were sampled (`gpuBusy`,
+ * from `gpuBusyByNode` over the same window) and stayed idle counts as reserved but idle, not busy; a
+ * node without samples counts by its jobs alone.
  * @param keyOf the plan key of an owned reservation's name (the actuator's naming), null for a name
  * that is not one of ours: such a reservation is not measured.
  */
@@ -34,7 +42,9 @@ export function reservationUseOf(input: {
   queue: readonly MeasuredJob[];
   recentJobs: readonly MeasuredJob[];
   keyOf: (name: string) => string | null;
+  gpuBusy?: readonly NodeGpuBusy[];
 }): ReservationUse[] {
+  const gpuByNode = new Map((input.gpuBusy ?? []).map((n) => [n.node, n]));
   const uses: ReservationUse[] = [];
   for (const reservation of input.reservations) {
     const key = input.keyOf(reservation.name);
@@ -50,11 +60,13 @@ export function reservationUseOf(input: {
       // A hostlist that cannot be read counts the job as using nothing rather than failing the cycle.
       for (const node of expandHostlist(job.nodes ?? '') ?? []) if (own.has(node)) busy.add(node);
     }
+    const gpuIdle = [...busy].filter((node) => gpusIdle(gpuByNode.get(node))).length;
     uses.push({
       key,
       name: reservation.name,
       nodeCount: reservation.nodeNames.length,
-      busyNodes: busy.size,
+      busyNodes: busy.size - gpuIdle,
+      gpuIdleNodes: gpuIdle,
       pendingJobs,
     });
   }

@@ -44,7 +44,7 @@ export async function loadEngineSeams(config: Config): Promise<EngineSeams> {
         defaultPricePerNodeHour: config.plan.defaultPricePerNodeHour,
       }),
     applyPlan: (client, plan, options) => applyPlan(client, plan, { config: config.act, ...options }),
-    reservationUse: async (client: SlurmClient, window) => {
+    reservationUse: async (client: SlurmClient, window, gpuBusy) => {
       const owned = (await client.send(new ListReservations())).filter((r) =>
         isOwnedReservation(ownership, r.name),
       );
@@ -56,6 +56,7 @@ export async function loadEngineSeams(config: Config): Promise<EngineSeams> {
         listJobsInReservations(client, { names, startEpochS: window.sinceS ?? window.nowS - 3_600 }),
       ]);
       return reservationUseOf({
+        gpuBusy,
         reservations: owned,
         queue,
         recentJobs,

@@ -88,7 +88,12 @@ describe('createCycleDeps', () => {
           partial: false,
         });
       },
-      reservationUse: () => Promise.resolve([]),
+      reservationUse: (_client, window, gpuBusy) => {
+        seen.push(
+          `measure since=${String(window.sinceS)} gpu=${gpuBusy.map((n) => `${n.node}:${n.idleGpus} idle`).join(',')}`,
+        );
+        return Promise.resolve([]);
+      },
     };
     const client = new SlurmClient({ transport: new FakeTransport({ protocol: 'cli' }) });
     const cutS = START_S + 21 * 24 * HOUR;
@@ -120,7 +125,27 @@ describe('createCycleDeps', () => {
       costs: config.costs,
     });
     await deps.apply(planOf([]), { dryRun: false, auditLogPath: join(dir, 'audit.jsonl') });
-    expect(seen).toEqual(['plan 0', `apply dryRun=false audit=${join(dir, 'audit.jsonl')}`]);
+    // The GPU use sampled since the window's start reaches the measurement; older samples do not.
+    const sample = {
+      source: 'slurm:lab',
+      user: 'alice',
+      gpuCount: 2,
+      sampleCount: 4,
+      meanUtilPct: 1,
+      maxUtilPct: 3,
+      maxMemUsedMiB: 100,
+      firstSampleS: cutS - 300,
+    };
+    await store.upsertGpuUse([
+      { ...sample, jobId: '7', node: 'g1', lastSampleS: cutS - 60 },
+      { ...sample, jobId: '6', node: 'g2', lastSampleS: cutS - 7_200 },
+    ]);
+    await deps.measure({ sinceS: cutS - 600, nowS: cutS });
+    expect(seen).toEqual([
+      'plan 0',
+      `apply dryRun=false audit=${join(dir, 'audit.jsonl')}`,
+      `measure since=${cutS - 600} gpu=g1:2 idle`,
+    ]);
     expect(cycleOptionsFromConfig(config, { dryRun: false })).toMatchObject({
       pools: [{ name: 'gpu/h100' }],
       dryRun: false,

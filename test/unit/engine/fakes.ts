@@ -221,6 +221,7 @@ export function fakeDeps(options: { startMs?: number; gpus?: number } = {}): Cyc
         name: `slurmcast-${key}`,
         nodeCount,
         busyNodes: Math.min(nodeCount, deps.busy.get(key) ?? 0),
+        gpuIdleNodes: 0,
         pendingJobs: 0,
       }));
       return Promise.resolve(uses);

@@ -22,7 +22,7 @@ const nodesOfType = { 'gpu-h100x2': 4 };
 const KEY = 'h100.research';
 
 function use(nodeCount: number, busyNodes: number, pendingJobs = 0): ReservationUse {
-  return { key: KEY, name: `slurmcast-${KEY}`, nodeCount, busyNodes, pendingJobs };
+  return { key: KEY, name: `slurmcast-${KEY}`, nodeCount, busyNodes, gpuIdleNodes: 0, pendingJobs };
 }
 
 /** A state tracking one reservation of `nodeCount` nodes, last changed at `lastChangeS`. */

@@ -25,7 +25,14 @@ describe('reservationUseOf', () => {
       keyOf,
     });
     expect(uses).toEqual([
-      { key: 'h100.research', name: 'slurmcast-h100.research', nodeCount: 3, busyNodes: 2, pendingJobs: 1 },
+      {
+        key: 'h100.research',
+        name: 'slurmcast-h100.research',
+        nodeCount: 3,
+        busyNodes: 2,
+        gpuIdleNodes: 0,
+        pendingJobs: 1,
+      },
     ]);
   });
 
@@ -37,6 +44,38 @@ describe('reservationUseOf', () => {
         recentJobs: [{ reservation: 'slurmcast-a', state: 'RUNNING', nodes: 'not[a hostlist' }],
         keyOf,
       }),
-    ).toEqual([{ key: 'a', name: 'slurmcast-a', nodeCount: 1, busyNodes: 0, pendingJobs: 0 }]);
+    ).toEqual([
+      { key: 'a', name: 'slurmcast-a', nodeCount: 1, busyNodes: 0, gpuIdleNodes: 0, pendingJobs: 0 },
+    ]);
+  });
+
+  it('counts a node whose jobs held their GPUs idle as reserved but idle, and one without samples by its jobs', () => {
+    const gpu = (node: string, busyGpus: number, idleGpus: number, unknownGpus = 0) => ({
+      node,
+      sampledJobs: 1,
+      gpusSampled: busyGpus + idleGpus + unknownGpus,
+      busyGpus,
+      idleGpus,
+      unknownGpus,
+      meanUtilPct: null,
+    });
+    const uses = reservationUseOf({
+      reservations: [{ name: 'slurmcast-h100.research', nodeNames: ['g1', 'g2', 'g3', 'g4'] }],
+      queue: [{ reservation: 'slurmcast-h100.research', state: 'RUNNING', nodes: 'g[1-4]' }],
+      recentJobs: [],
+      keyOf,
+      // g1 idle GPUs; g2 busy; g3 utilisation unknown (MIG): busy by its jobs; g4 not sampled.
+      gpuBusy: [gpu('g1', 0, 2), gpu('g2', 1, 1), gpu('g3', 0, 0, 2)],
+    });
+    expect(uses).toEqual([
+      {
+        key: 'h100.research',
+        name: 'slurmcast-h100.research',
+        nodeCount: 4,
+        busyNodes: 3,
+        gpuIdleNodes: 1,
+        pendingJobs: 0,
+      },
+    ]);
   });
 });
