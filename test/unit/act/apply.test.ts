@@ -202,9 +202,7 @@ describe('applyPlan', () => {
     expect(closing[0]).toMatchObject({ phase: 'result', actionId: 'power:cpu-8c', target: 'c5' });
     expect(closing[0]?.error).toContain('now node c5 is powered down');
     // The fresh diff powers c5 up once, after the closing line.
-    expect(
-      writesSent(fake).filter((a) => a.includes('State=POWER_UP')),
-    ).toHaveLength(1);
+    expect(writesSent(fake).filter((a) => a.includes('State=POWER_UP'))).toHaveLength(1);
     await applyPlan(client, plan([keepPowered()]), { ...options(), dryRun: false });
     expect(whole().filter((r) => r.error?.startsWith('interrupted'))).toHaveLength(1);
   });
