@@ -274,6 +274,44 @@ describe('the actuator on the lab', () => {
     }
   });
 
+  it('never touches a node an admin drained: no reservation, feature change or power change on it', async () => {
+    const before = await snapshot();
+    const reason = `admin-drain-${process.pid}`;
+    await runSlurm('scontrol', ['update', 'NodeName=c2', 'State=DRAIN', `Reason=${reason}`]);
+    try {
+      const features: PlanAction = {
+        kind: 'set-features',
+        id: 'features:gpu-h100x2.ib',
+        reason: 'ib-only jobs ahead',
+        forecast: forecast(),
+        fromS: nowS() - 1,
+        toS: nowS() + 3600,
+        nodeType: 'gpu-h100x2',
+        count: 1,
+        activeFeatures: ['ib'],
+      };
+      const report = await applyPlan(client, plan([reservation(), features]), options());
+      expect(report.operations.filter((o) => o.target === 'c2')).toEqual([]);
+      expect(report.operations).toEqual([]);
+      expect((await revertAllOwned(client, options())).operations).toEqual([]);
+      const c2 = await node('c2');
+      expect(c2.stateFlags.some((f) => f.startsWith('DRAIN')) || c2.state.startsWith('DRAIN')).toBe(true);
+      expect(c2.reason).toContain(reason);
+      expect([...c2.activeFeatures].sort()).toEqual(['bigmem', 'ib']);
+      expect((await showReservations()).filter((r) => r['Nodes'] === 'c2')).toEqual([]);
+    } finally {
+      await runSlurm('scontrol', ['update', 'NodeName=c2', 'State=RESUME']);
+      // Resumed, slurmctld pings the node first: NOT_RESPONDING until it answers.
+      await waitForNode(
+        'c2',
+        (n) =>
+          n.state === 'IDLE' && n.stateFlags.every((f) => f !== 'NOT_RESPONDING' && !f.startsWith('DRAIN')),
+        'back in service',
+      );
+      await restore(before);
+    }
+  });
+
   it('reports an operation Slurm refuses, applies the rest, and never touches an admin reservation with a similar name', async () => {
     const admin = `slurmcast-admin-${process.pid}`;
     await runSlurm('scontrol', [
