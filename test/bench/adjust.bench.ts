@@ -296,7 +296,7 @@ try {
     `| actions planned / after hysteresis and validation | ${last.plannerPlan.actions.length} / ${last.plan.actions.length} (${kinds('keep-powered')} keep-powered, ${kinds('reservation')} reservation, ${kinds('set-features')} set-features) | – |`,
     `| operations in the dry-run diff | ${last.report.operations.length} (${opKinds}; ${outcomes}); ${last.report.unchanged} unchanged | – |`,
     '',
-    "Capped operations are the ones over the actuator's per-cycle caps (config `act`, defaults: 5 reservation changes, 4 power-ups); the diff computes them all the same. Until the engine passed the inventory's node types to the actuator, this input planned the same actions and the diff found no operation: the actuator named each node by its bare shape (`cpu-64c`), not the inventory's name for it (`cpu-64c-in-p0+p1`), and skipped every action for want of a usable node of its type.",
+    "Capped operations are the ones over the actuator's per-cycle caps (config `act`, defaults: 5 reservation changes, 4 power-ups); the diff computes them all the same. Until the engine passed the inventory's node types to the actuator, this input planned the same actions and the diff found no operation: the actuator named each node by its bare shape (`cpu-64c`), not the inventory's name for it (`cpu-64c-in-p0+p1`), and skipped every action for want of a usable node of its type. Until the engine gave the planner each forecast in its series' unit (fixed in 3482213), it divided GPUs and CPUs into nodes twice: this input then planned 257 actions in 612 ms, sized below the forecast demand.",
     '',
     `Load average when it ran: ${load} on ${cpus().length} cores (other work on the machine lowers these figures).`,
     '<!-- adjust:end -->',
