@@ -42,6 +42,8 @@ async function failure(client: SlurmClient, command: SlurmCommand<unknown, unkno
 
 // A visible skip on a machine without Slurm's client commands (the lab installs them).
 const hasScontrol = spawnSync('sh', ['-c', 'command -v scontrol']).status === 0;
+/** `npm test` installs the tool and sets this: a missing one then fails the test, never skips it. */
+const toolsRequired = process.env['SLURMCAST_TOOLS_REQUIRED'] === '1';
 
 describe('scontrol that cannot load slurm.conf is a SlurmConfigError showing its stderr', () => {
   it('recorded: a missing slurm.conf, for ping (which exits 1 when the controller is down) and show', async () => {
@@ -67,7 +69,7 @@ describe('scontrol that cannot load slurm.conf is a SlurmConfigError showing its
     expect(error.message).toContain('no-such-slurm.conf');
   });
 
-  it.skipIf(!hasScontrol)(
+  it.skipIf(!hasScontrol && !toolsRequired)(
     'real scontrol (slurm-client) with an invalid slurm.conf, for ping and show node',
     async () => {
       const conf = join(dir, 'invalid-slurm.conf');
