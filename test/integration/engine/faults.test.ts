@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { danglingIntents, type AuditRecord } from '../../../src/act/state.js';
 import type { CycleResult } from '../../../src/engine/cycle.js';
 import { startCli } from '../../unit/cli/cli.js';
+import { loadLab, runSlurm } from '../lab.js';
 import {
   burstUnderway,
   c5State,
@@ -22,6 +23,38 @@ import {
   waitFor,
   type ScratchLoop,
 } from './loop-lab.js';
+
+/**
+ * A directory with a `scontrol` for the config's PATH that waits 3 s before it creates anything, so a
+ * test can act while Slurm is about to take the operation. It marks each call's start (`started.<pid>`,
+ * and `create.<pid>` for a create) and end (`done.<pid>`), so a test can wait on them.
+ */
+function slowScontrol(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'slurmcast-slow-scontrol-'));
+  const real = execFileSync('sh', ['-c', 'command -v scontrol'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    join(dir, 'scontrol'),
+    [
+      '#!/bin/sh',
+      `touch "${dir}/started.$$"`,
+      `for a in "$@"; do [ "$a" = create ] && touch "${dir}/create.$$" && sleep 3; done`,
+      `${JSON.stringify(real)} "$@"`,
+      'rc=$?',
+      `touch "${dir}/done.$$"`,
+      'exit $rc',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(join(dir, 'scontrol'), 0o755);
+  return dir;
+}
+
+/** Calls of the slow scontrol that started and that ended. */
+function callsOf(dir: string): { started: number; creates: number; done: number } {
+  const names = readdirSync(dir);
+  const count = (prefix: string): number => names.filter((n) => n.startsWith(prefix)).length;
+  return { started: count('started.'), creates: count('create.'), done: count('done.') };
+}
 
 /**
  * `slurmcast adjust` killed (SIGKILL, no handler runs) while Slurm works on its first operation: the
@@ -36,24 +69,8 @@ describe('adjust killed between two operations', () => {
   beforeAll(async () => {
     expect(await ownedReservations()).toEqual([]);
     await waitFor(c5State, (state) => state === 'idle~', 'c5 powered down', 90_000);
-    const dir = mkdtempSync(join(tmpdir(), 'slurmcast-slow-scontrol-'));
+    const dir = slowScontrol();
     bin = dir;
-    const real = execFileSync('sh', ['-c', 'command -v scontrol'], { encoding: 'utf8' }).trim();
-    // Marks each call's start and end, so the test can wait for a call the killed run left behind.
-    writeFileSync(
-      join(dir, 'scontrol'),
-      [
-        '#!/bin/sh',
-        `touch "${dir}/started.$$"`,
-        'for a in "$@"; do [ "$a" = create ] && sleep 3; done',
-        `${JSON.stringify(real)} "$@"`,
-        'rc=$?',
-        `touch "${dir}/done.$$"`,
-        'exit $rc',
-        '',
-      ].join('\n'),
-    );
-    chmodSync(join(dir, 'scontrol'), 0o755);
     // The killed run's lock is stale after 20 s; the next run waits that long for it.
     loop = await scratchLoop(
       'kill',
@@ -105,15 +122,8 @@ describe('adjust killed between two operations', () => {
 
     // A scontrol the killed run started outlives it: wait until every call has ended. The kill may
     // also have come before the call was made; both are states the next cycle must converge from.
-    const calls = (): { started: number; done: number } => {
-      const names = readdirSync(bin ?? '');
-      return {
-        started: names.filter((n) => n.startsWith('started.')).length,
-        done: names.filter((n) => n.startsWith('done.')).length,
-      };
-    };
     await waitFor(
-      () => Promise.resolve(calls()),
+      () => Promise.resolve(callsOf(bin ?? '')),
       (c) => c.started === c.done,
       'the orphaned scontrol',
       30_000,
@@ -137,6 +147,79 @@ describe('adjust killed between two operations', () => {
       `now reservation ${open[0]?.target ?? '?'} ${created ? 'exists on c2' : 'does not exist'}`,
     );
     expect(await danglingIntents(l.auditLog)).toEqual([]);
+    expect(await ownedReservations()).toHaveLength(1);
+  });
+});
+
+/**
+ * slurmctld stopped while `adjust --apply` is sending its first operation (the slow scontrol holds it
+ * 3 s): the cycle fails with a typed error, Slurm holds nothing half-made, the state records the failed
+ * cycle, and once slurmctld is back the next cycle does the whole plan.
+ */
+async function slurmctldAnswers(): Promise<boolean> {
+  try {
+    await runSlurm('scontrol', ['ping'], { timeoutMs: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('slurmctld restarted in the middle of an adjust cycle', () => {
+  const lab = loadLab();
+  const restart = join(import.meta.dirname, '../../lab/restart-slurmctld.sh');
+  let loop: ScratchLoop | undefined;
+  let bin: string | undefined;
+
+  beforeAll(async () => {
+    expect(await ownedReservations()).toEqual([]);
+    await waitFor(c5State, (state) => state === 'idle~', 'c5 powered down', 90_000);
+    bin = slowScontrol();
+    loop = await scratchLoop('restart', burstUnderway(), {}, { PATH: `${bin}:${process.env['PATH'] ?? ''}` });
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      // slurmctld is up again whatever the test reached.
+      if (!(await slurmctldAnswers()))
+        execFileSync('bash', [restart, lab.dir, '--start-only'], { stdio: 'ignore' });
+      if (loop !== undefined) await loop.cli(['revert', '--all-owned', '--apply']);
+    } finally {
+      if (loop !== undefined) rmSync(loop.scratch, { recursive: true, force: true });
+      if (bin !== undefined) rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with a typed error, leaves nothing half-applied, and the next cycle succeeds', async () => {
+    const l = loop;
+    const dir = bin;
+    if (l === undefined || dir === undefined) throw new Error('no scratch loop: beforeAll failed');
+    const run = startCli(['--config', l.configPath, '--json', 'adjust', '--apply']);
+    await waitFor(
+      () => Promise.resolve(callsOf(dir)),
+      (c) => c.creates > 0,
+      'the first create',
+      60_000,
+    );
+    execFileSync('bash', [restart, lab.dir, '--stop-only'], { stdio: 'ignore' });
+    const failed = await run.exited;
+    execFileSync('bash', [restart, lab.dir, '--start-only'], { stdio: 'ignore' });
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toMatch(/Slurm stopped answering at create-reservation/);
+    expect(await ownedReservations()).toEqual([]);
+    const state = JSON.parse(readFileSync(join(l.scratch, 'engine', 'state.json'), 'utf8')) as {
+      lastCycle: { outcome: string; error: string | null } | null;
+    };
+    expect(state.lastCycle?.outcome).toBe('failed');
+    expect(await danglingIntents(l.auditLog)).toEqual([]); // the run itself recorded the interruption
+
+    const next = await l.cli(['adjust', '--apply']);
+    expect(next.code, next.stderr).toBe(0);
+    const ops = (JSON.parse(next.stdout) as CycleResult).report.operations;
+    expect(ops.map((o) => `${o.kind}:${o.outcome}`)).toEqual([
+      'create-reservation:applied',
+      'power-up:applied',
+    ]);
     expect(await ownedReservations()).toHaveLength(1);
   });
 });
