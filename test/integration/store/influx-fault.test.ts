@@ -45,8 +45,8 @@ function recordingReader(inner: ClusterReader): { reader: ClusterReader; reads: 
 describe('collect while InfluxDB goes down', () => {
   const lab = loadLab();
   const dir = mkdtempSync(join(tmpdir(), 'slurmcast-fault-'));
-  let influxd: PrivateInfluxd;
-  let client: SlurmClient;
+  let influxd: PrivateInfluxd | undefined;
+  let client: SlurmClient | undefined;
   const submitted: number[] = [];
   let sinceS = 0;
 
@@ -64,23 +64,28 @@ describe('collect while InfluxDB goes down', () => {
   });
 
   afterAll(async () => {
-    await influxd.stop();
-    await client.close();
+    // Whatever beforeAll reached: a failed start leaves no client and maybe no server.
+    await influxd?.stop();
+    await client?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('spools what the stopped server could not take and replays it next run: every job exactly once', async () => {
+    const server = influxd;
+    const slurm = client;
+    if (server === undefined || slurm === undefined)
+      throw new Error('beforeAll failed: no influxd or client');
     const config = resolveConfig({
       store: {
         kind: 'influx',
         spoolDir: join(dir, 'spool'),
-        influx: { host: influxd.host, port: influxd.port, database: 'fault', timeoutS: 5 },
+        influx: { host: server.host, port: server.port, database: 'fault', timeoutS: 5 },
       },
     });
     const submittedIds = submitted.map(String);
 
     const first = await createStore(config.store);
-    const firstRun = recordingReader(slurmClusterReader(client));
+    const firstRun = recordingReader(slurmClusterReader(slurm));
     let batches = 0;
     const result = await collect(firstRun.reader, first, {
       source: SOURCE,
@@ -90,7 +95,7 @@ describe('collect while InfluxDB goes down', () => {
       batchSize: 2,
       onBatch: async () => {
         batches += 1;
-        if (batches === 1) await influxd.stop(); // the server dies after the first batch is in
+        if (batches === 1) await server.stop(); // the server dies after the first batch is in
       },
     });
     await first.close();
@@ -102,11 +107,11 @@ describe('collect while InfluxDB goes down', () => {
     expect(result.spool?.spooled).toBeGreaterThanOrEqual(2);
     expect(existsSync(join(config.store.spoolDir, 'spool.jsonl'))).toBe(true);
 
-    await influxd.start();
+    await server.start();
     const second = await createStore(config.store);
     expect(spoolStatus(second)).toMatchObject({ pending: false });
     expect(spoolStatus(second)?.replayed).toBe(result.spool?.spooled);
-    const secondRun = recordingReader(slurmClusterReader(client));
+    const secondRun = recordingReader(slurmClusterReader(slurm));
     const again = await collect(secondRun.reader, second, {
       source: SOURCE,
       clock: systemClock,
