@@ -99,6 +99,21 @@ function cpuReservation(nodeCount: number): PlanAction {
   });
 }
 
+/** Active features of one h100 node (c2) set to `ib` only, from now for an hour. */
+function ibOnH100(): PlanAction {
+  return {
+    kind: 'set-features',
+    id: 'features:gpu-h100x2.ib',
+    reason: 'ib-only jobs ahead',
+    forecast: forecast(),
+    fromS: nowS() - 1,
+    toS: nowS() + 3600,
+    nodeType: 'gpu-h100x2',
+    count: 1,
+    activeFeatures: ['ib'],
+  };
+}
+
 function plan(actions: PlanAction[]): Plan {
   return {
     createdAtS: nowS(),
@@ -247,17 +262,7 @@ describe('the actuator on the lab', () => {
   it('sets a node’s active features and restores them', async () => {
     const before = await snapshot();
     try {
-      const features: PlanAction = {
-        kind: 'set-features',
-        id: 'features:gpu-h100x2.ib',
-        reason: 'ib-only jobs ahead',
-        forecast: forecast(),
-        fromS: nowS() - 1,
-        toS: nowS() + 3600,
-        nodeType: 'gpu-h100x2',
-        count: 1,
-        activeFeatures: ['ib'],
-      };
+      const features = ibOnH100();
       const report = await applyPlan(client, plan([features]), options());
       expect(report.operations.map((o) => [o.kind, o.target, o.outcome])).toEqual([
         ['set-features', 'c2', 'applied'],
@@ -279,17 +284,7 @@ describe('the actuator on the lab', () => {
     const reason = `admin-drain-${process.pid}`;
     await runSlurm('scontrol', ['update', 'NodeName=c2', 'State=DRAIN', `Reason=${reason}`]);
     try {
-      const features: PlanAction = {
-        kind: 'set-features',
-        id: 'features:gpu-h100x2.ib',
-        reason: 'ib-only jobs ahead',
-        forecast: forecast(),
-        fromS: nowS() - 1,
-        toS: nowS() + 3600,
-        nodeType: 'gpu-h100x2',
-        count: 1,
-        activeFeatures: ['ib'],
-      };
+      const features = ibOnH100();
       const report = await applyPlan(client, plan([reservation(), features]), options());
       expect(report.operations.filter((o) => o.target === 'c2')).toEqual([]);
       expect(report.operations).toEqual([]);
