@@ -107,7 +107,7 @@ export function freeNodeInventory(
       ['powering-up', pool.bootingNodes],
       ['powered-down', pool.offNodes],
     ];
-    let left = need;
+    let left = Math.ceil(need);
     for (const [power, count] of listed) {
       const n = Math.min(left, count);
       for (let i = 0; i < n; i++)
@@ -139,7 +139,7 @@ export function freeNodeInventory(
 /**
  * `predictive`: forecasts, per pool, the largest burst of nodes asked for within one boot time by jobs
  * of at most `maxJobNodes` nodes, and lets the engine's own planner decide what to keep warm: every
- * decision builds the planner's input (the forecast in whole nodes, the pool's free nodes, the two
+ * decision builds the planner's input (the forecast in nodes, the pool's free nodes, the two
  * costs), calls `planCapacity` and keeps warm the keep-powered level due now (`poweredTargets`) —
  * the same three steps `slurmcast adjust` takes on a cluster. The forecaster is refitted every `refitS`
  * on complete steps before the decision time only — a step still in progress is never part of a fit,
