@@ -51,6 +51,7 @@ function slurmJob(raw: number, overrides: Partial<SlurmJob> = {}): SlurmJob {
     nodes: 'c3',
     reservation: null,
     comment: null,
+    constraints: null,
     maxRssBytes: 10 * 1024 * 1024,
     totalCpuS: 1.5,
     ...overrides,
