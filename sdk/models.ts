@@ -73,6 +73,11 @@ export const JobRecordSchema = z.object({
   nodes: z.string().nullable(),
   reservation: z.string().nullable(),
   comment: z.string().nullable(),
+  /**
+   * The constraint expression the job was submitted with (`--constraint`), e.g. `bigmem` or
+   * `[a100*2|h100]&ib`, as Slurm stored it; null without one.
+   */
+  constraints: z.string().nullable(),
   /** Largest MaxRSS over the job's steps. */
   maxRssBytes: count.nullable(),
   /** User+system CPU time summed over the job's steps, millisecond precision. */

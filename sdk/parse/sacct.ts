@@ -30,6 +30,7 @@ export const SACCT_FIELDS = [
   'Comment',
   'MaxRSS',
   'TotalCPU',
+  'Constraints',
   'ElapsedRaw',
 ] as const;
 
@@ -391,7 +392,7 @@ function buildJob(
     timeLimitMin = parseLimitMinutes(text.slice(limitStart, limitEnd));
     if (timeLimitMin === undefined) fail('TimelimitRaw', record(), 'not minutes');
   }
-  const elapsedS = countAt(text, (e[20] as number) + 1, e[21] as number);
+  const elapsedS = countAt(text, (e[21] as number) + 1, e[22] as number);
   if (elapsedS < 0) fail('ElapsedRaw', record(), 'not seconds');
   // The job row's TotalCPU is checked, but the value used is the sum over steps (as over REST).
   if (clockAt(text, (e[19] as number) + 1, e[20] as number) < 0) fail('TotalCPU', record(), 'not a duration');
@@ -427,6 +428,8 @@ function buildJob(
     nodes: nodes === 'None assigned' ? null : nodes,
     reservation: stringOrNullAt(interned, text, nodeEnd + 1, e[17] as number),
     comment: stringOrNullAt(interned, text, (e[17] as number) + 1, e[18] as number),
+    // Step rows carry no constraints; the job row's is the job's.
+    constraints: stringOrNullAt(interned, text, (e[20] as number) + 1, e[21] as number),
     maxRssBytes: rssAt('MaxRSS', text, (e[18] as number) + 1, e[19] as number, record),
     // Summed from the steps below; a job without steps used no measured CPU.
     totalCpuS: 0,

@@ -56,6 +56,7 @@ const DbJob = z.looseObject({
   qos: optStr,
   nodes: optStr,
   comment: z.looseObject({ job: optStr }).optional(),
+  constraints: optStr,
   array: z.looseObject({ job_id: optInt, task_id: optInt }),
   het: z.looseObject({ job_id: optInt, job_offset: optInt }),
   state: z.looseObject({ current: z.string() }),
@@ -274,6 +275,7 @@ export function jobRecordsFromDb(body: string): JobRecord[] {
       nodes: j.nodes === 'None assigned' ? null : nullIfEmpty(j.nodes),
       reservation: typeof resvName === 'string' ? nullIfEmpty(resvName) : null,
       comment: nullIfEmpty(j.comment?.job),
+      constraints: nullIfEmpty(j.constraints),
       maxRssBytes,
       totalCpuS: totalMs / 1000,
     };

@@ -94,7 +94,7 @@ export function jobRecordFromSlurm(job: SlurmJob, source: string): JobRecord {
     memMiB: tres.memMiB ?? fallback.memMiB ?? 0,
     gpuCount,
     gpuType,
-    features: [],
+    features: featuresOf(job.constraints),
     reservation: job.reservation,
     maxRssMiB: job.maxRssBytes === null ? null : job.maxRssBytes / MIB,
     totalCpuS: job.totalCpuS,

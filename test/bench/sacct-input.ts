@@ -32,6 +32,7 @@ export function syntheticSacct(jobs: number): string {
         '',
         '',
         '00:00.769',
+        i % 5 === 0 ? 'bigmem' : '',
         5 + (i % 100),
       ].join(SACCT_DELIMITER),
       [
@@ -56,6 +57,7 @@ export function syntheticSacct(jobs: number): string {
         '',
         `${4000 + (i % 1000)}K`,
         '00:00.769',
+        '',
         5 + (i % 100),
       ].join(SACCT_DELIMITER),
     );

@@ -9,6 +9,7 @@ import { collect, slurmClusterReader } from '../../../src/collect/collector.js';
 import type { JobRecord } from '../../../src/shared/job-record.js';
 import { jobRecordFromSlurm } from '../../../src/collect/slurm-mapping.js';
 import { resolveConfig } from '../../../src/config/load.js';
+import { poolName } from '../../../src/series/build.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import { createStore } from '../../../src/store/create.js';
 import type { HistoryStore } from '../../../src/store/types.js';
@@ -63,9 +64,10 @@ describe('slurmcast collect against the real lab', () => {
     },
   };
   let client: SlurmClient;
-  const ids: Record<'cpu' | 'gpu' | 'failing' | 'cancelled', number> = {
+  const ids: Record<'cpu' | 'gpu' | 'bigmem' | 'failing' | 'cancelled', number> = {
     cpu: 0,
     gpu: 0,
+    bigmem: 0,
     failing: 0,
     cancelled: 0,
   };
@@ -82,6 +84,11 @@ describe('slurmcast collect against the real lab', () => {
       ['-p', 'gpu', '-J', 'collect-gpu', '--gres=gpu:a100:2', '-t', '5'],
       '#!/bin/sh\nsleep 1\n',
     );
+    // Only c3 has the feature bigmem: the job's constraint is what makes its pool `cpu[bigmem]`.
+    ids.bigmem = await sbatch(
+      ['-p', 'cpu', '-J', 'collect-bigmem', '-C', 'bigmem', '-t', '5'],
+      '#!/bin/sh\necho ok\n',
+    );
     ids.failing = await sbatch(['-p', 'cpu', '-J', 'collect-fail', '-t', '5'], '#!/bin/sh\nexit 3\n');
     ids.cancelled = await sbatch(
       ['-p', 'cpu', '-J', 'collect-cancel;$(touch /tmp/pwned)', '-t', '10'],
@@ -90,6 +97,7 @@ describe('slurmcast collect against the real lab', () => {
     await waitForJobState(ids.cancelled, ['RUNNING'], 60_000);
     await waitForJobState(ids.cpu, ['COMPLETED'], 60_000);
     await waitForJobState(ids.gpu, ['COMPLETED'], 60_000);
+    await waitForJobState(ids.bigmem, ['COMPLETED'], 60_000);
     await waitForJobState(ids.failing, ['FAILED'], 60_000);
     await waitForSacct(
       client,
@@ -97,13 +105,14 @@ describe('slurmcast collect against the real lab', () => {
       new Map([
         [ids.cpu, 'COMPLETED'],
         [ids.gpu, 'COMPLETED'],
+        [ids.bigmem, 'COMPLETED'],
         [ids.failing, 'FAILED'],
         [ids.cancelled, 'RUNNING'],
       ]),
     );
     // A short job's row can show its end state before the rest of it (partition, eligible time)
     // and before the time window collect asks for returns it: wait until it is whole.
-    await waitForAccounting([ids.cpu, ids.gpu, ids.failing], 60_000);
+    await waitForAccounting([ids.cpu, ids.gpu, ids.bigmem, ids.failing], 60_000);
   });
 
   afterAll(async () => {
@@ -114,7 +123,7 @@ describe('slurmcast collect against the real lab', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('collects CPU and GPU jobs (one failing, one cancelled) into InfluxDB and the embedded store, each once, equal to sacct', async () => {
+  it('collects CPU and GPU jobs (one with a constraint, one failing, one cancelled) into InfluxDB and the embedded store, each once, equal to sacct', async () => {
     const all = Object.values(ids).map(String);
     const run = async (storeConfig: typeof config.store): Promise<void> => {
       const store = await createStore(storeConfig);
@@ -178,7 +187,11 @@ describe('slurmcast collect against the real lab', () => {
       gpuCount: 0,
       gpuType: null,
       partition: 'cpu',
+      features: [],
     });
+    const bigmem = byId.get(ids.bigmem);
+    expect(bigmem).toMatchObject({ state: 'COMPLETED', partition: 'cpu', features: ['bigmem'] });
+    expect(bigmem === undefined ? undefined : poolName(bigmem)).toBe('cpu[bigmem]');
     expect(byId.get(ids.gpu)).toMatchObject({
       state: 'COMPLETED',
       gpuCount: 2,
@@ -197,24 +210,30 @@ describe('slurmcast collect against the real lab', () => {
       '-X',
       '-P',
       '-o',
-      'JobIDRaw,State,AllocTRES',
+      'JobIDRaw,State,AllocTRES,Constraints,NodeList',
       '-j',
       all.join(','),
     ]);
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(all.length);
     const allocTres = new Map<number, string>();
+    const constraints = new Map<number, { constraints: string; nodes: string }>();
     for (const line of lines) {
-      const [raw = '', state = '', tres = ''] = line.split('|');
+      const [raw = '', state = '', tres = '', constraint = '', nodes = ''] = line.split('|');
       expect(byId.get(Number(raw))?.state).toBe(state.split(' ')[0]);
       allocTres.set(Number(raw), tres);
+      constraints.set(Number(raw), { constraints: constraint, nodes });
     }
     expect(allocTres.get(ids.gpu)).toContain('gres/gpu:a100=2');
+    expect(constraints.get(ids.bigmem)).toEqual({ constraints: 'bigmem', nodes: 'c3' });
+    expect(constraints.get(ids.cpu)?.constraints).toBe('');
 
     for (const storeConfig of [config.store, influxConfig]) {
       const store = await createStore(storeConfig);
       try {
         expect(await storedJobs(store, all)).toEqual(sacct);
+        const [storedBigmem] = await storedJobs(store, [String(ids.bigmem)]);
+        expect(storedBigmem?.features).toEqual(['bigmem']);
         // Every job of the source exactly once: as many records as distinct ids.
         const everything: string[] = [];
         for await (const batch of store.jobs({ source: SOURCE }))

@@ -49,6 +49,13 @@ describe('the same SDK calls over local, ssh, REST socket and REST JWT', () => {
     jobIds.push(
       await sbatch(['-t', '2', '-p', 'cpu', '-A', 'research', '-J', 'contract-array', '--array=1-2'], script),
     );
+    // c3 has bigmem (and no ib): the expression, `|` included, comes back verbatim from sacct and slurmdb.
+    jobIds.push(
+      await sbatch(
+        ['-t', '2', '-p', 'cpu', '-A', 'research', '-J', 'contract-constraint', '-C', 'bigmem|ib'],
+        script,
+      ),
+    );
     for (const name of HOSTILE_NAMES) {
       jobIds.push(
         await sbatch(['-t', '2', '-p', 'cpu', '-A', 'research', '-J', name, `--comment=${name}`], script),
@@ -105,6 +112,11 @@ describe('the same SDK calls over local, ssh, REST socket and REST JWT', () => {
       comment: 'a plain comment',
       state: 'COMPLETED',
       exitCode: 0,
+      constraints: null,
+    });
+    expect(local.find((j) => j.name === 'contract-constraint')).toMatchObject({
+      constraints: 'bigmem|ib',
+      nodes: 'c3',
     });
   });
 

@@ -79,6 +79,25 @@ describe('sacct -P parser (Slurm 22.05 fixture)', () => {
     expect(evil?.comment).toBe('c; $(touch /tmp/pwned2)|x\ty\nz');
   });
 
+  it("reads the job's constraint expression, null for a job without one", () => {
+    // Job 1 was given `bigmem`; its batch step row has an empty Constraints, as sacct prints it.
+    expect(jobs.find((j) => j.id.raw === 1)?.constraints).toBe('bigmem');
+    expect(jobs.find((j) => j.id.raw === 2)?.constraints).toBeNull();
+    expect(jobs.filter((j) => j.constraints !== null).map((j) => j.id.raw)).toEqual([1]);
+  });
+
+  it('keeps an odd constraint expression intact and the fields around it in place', () => {
+    const [job] = parseSacct(sacctRecord({ Constraints: '[a100*2|h100]&ib', TotalCPU: '00:02.500' }));
+    expect(job).toMatchObject({ constraints: '[a100*2|h100]&ib', elapsedS: 42 });
+    expect(JobRecordSchema.parse(job)).toEqual(job);
+    const [step] = parseSacct(
+      sacctRecord({ Constraints: 'bigmem' }) +
+        sacctRecord({ JobIDRaw: '12.batch', JobID: '12.batch', TotalCPU: '00:01.250' }),
+    );
+    // A step row's empty Constraints leaves the job's; TotalCPU is summed from the step.
+    expect(step).toMatchObject({ constraints: 'bigmem', totalCpuS: 1.25 });
+  });
+
   it('gives the same records as the REST slurmdb fixture', () => {
     expect(byId(jobRecordsFromDb(fixture('rest-v0.0.38-slurmdb-jobs.json')))).toEqual(byId(jobs));
   });
@@ -115,6 +134,7 @@ describe('sacct -P parser (Slurm 22.05 fixture)', () => {
       '',
       '',
       '00:01',
+      '',
       '3',
     ];
     expect(fields).toHaveLength(SACCT_FIELDS.length);
@@ -133,6 +153,29 @@ describe('sacct -P parser (Slurm 22.05 fixture)', () => {
       ),
     );
     expect(error).toBeInstanceOf(MalformedOutputError);
+  });
+});
+
+describe('REST slurmdb jobs (v0.0.38)', () => {
+  const body = fixture('rest-v0.0.38-slurmdb-jobs.json');
+  const withConstraints = (constraints: string): string => {
+    const json = JSON.parse(body) as { jobs: Record<string, unknown>[] };
+    for (const job of json.jobs) job['constraints'] = constraints;
+    return JSON.stringify(json);
+  };
+
+  it('reads constraints, an empty string as null', () => {
+    const jobs = jobRecordsFromDb(body);
+    expect(jobs.find((j) => j.id.raw === 1)?.constraints).toBe('bigmem');
+    expect(jobs.find((j) => j.id.raw === 2)?.constraints).toBeNull();
+    expect(jobRecordsFromDb(withConstraints('')).every((j) => j.constraints === null)).toBe(true);
+  });
+
+  it('keeps an odd constraint expression as sacct does', () => {
+    const [rest] = jobRecordsFromDb(withConstraints('[a100*2|h100]&ib'));
+    expect(rest?.constraints).toBe('[a100*2|h100]&ib');
+    const [sacct] = parseSacct(sacctRecord({ Constraints: '[a100*2|h100]&ib' }));
+    expect(rest?.constraints).toBe(sacct?.constraints);
   });
 });
 
@@ -243,4 +286,35 @@ function catchError(f: () => unknown): unknown {
     return error;
   }
   throw new Error('expected an error');
+}
+
+/** One sacct `-P` record in `SACCT_FIELDS` order: a small finished job, with `fields` overriding. */
+function sacctRecord(fields: Partial<Record<(typeof SACCT_FIELDS)[number], string>>): string {
+  const base: Record<(typeof SACCT_FIELDS)[number], string> = {
+    JobIDRaw: '12',
+    JobID: '12',
+    JobName: 'n',
+    User: 'u',
+    Account: 'a',
+    Partition: 'cpu',
+    QOS: 'normal',
+    State: 'COMPLETED',
+    ExitCode: '0:0',
+    Submit: '1795603727',
+    Eligible: '1795603727',
+    Start: '1795603728',
+    End: '1795603770',
+    TimelimitRaw: '5',
+    ReqTRES: 'billing=1,cpu=1,mem=256M,node=1',
+    AllocTRES: 'billing=1,cpu=1,mem=256M,node=1',
+    NodeList: 'c3',
+    Reservation: '',
+    Comment: '',
+    MaxRSS: '',
+    TotalCPU: '00:00.500',
+    Constraints: '',
+    ElapsedRaw: '42',
+  };
+  const record = { ...base, ...fields };
+  return `${SACCT_FIELDS.map((f) => record[f]).join(SACCT_DELIMITER)}\n`;
 }

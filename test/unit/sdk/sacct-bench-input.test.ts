@@ -29,6 +29,7 @@ describe('sacct -P parser on the benchmark input', () => {
       nodes: 'c1',
       reservation: null,
       comment: null,
+      constraints: null,
       // MaxRSS 4001K from the batch step; TotalCPU from the step, not the job row.
       maxRssBytes: 4001 * 1024,
       totalCpuS: 0.769,
@@ -44,7 +45,7 @@ describe('sacct -P parser on the benchmark input', () => {
     });
   });
 
-  it('reads GPUs by type, array ids, "CANCELLED by <uid>" and non-zero exit codes', () => {
+  it('reads GPUs by type, array ids, "CANCELLED by <uid>", non-zero exit codes and constraints', () => {
     expect(jobs[2]?.allocTres).toMatchObject({ gpuCount: 2, gpuByType: { a100: 2 } });
     expect(jobs[2]?.partition).toBe('gpu');
     expect(jobs[6]?.id).toEqual({
@@ -57,6 +58,7 @@ describe('sacct -P parser on the benchmark input', () => {
     });
     expect(jobs[10]?.state).toBe('CANCELLED');
     expect(jobs[16]).toMatchObject({ exitCode: 1, exitSignal: 0 });
+    expect(jobs[4]?.constraints).toBe('bigmem');
   });
 
   it('gives records that all pass the model schema', () => {

@@ -11,6 +11,7 @@ import {
   nodeStatusFromSlurm,
   queueSnapshotFromSlurm,
 } from '../../../src/collect/slurm-mapping.js';
+import { poolName } from '../../../src/series/build.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { StoreWriteRefusedError } from '../../../src/store/errors.js';
@@ -51,6 +52,7 @@ function slurmJob(raw: number, overrides: Partial<SlurmJob> = {}): SlurmJob {
     nodes: 'c3',
     reservation: null,
     comment: null,
+    constraints: null,
     maxRssBytes: 10 * 1024 * 1024,
     totalCpuS: 1.5,
     ...overrides,
@@ -303,6 +305,18 @@ describe('Slurm → history mapping', () => {
     expect(
       jobRecordFromSlurm(slurmJob(11, { state: 'CANCELLED', exitCode: 0, exitSignal: 9 }), 's').exitCode,
     ).toBe(137);
+  });
+
+  it("turns the job's constraint expression into sorted, unique features and its pool name", () => {
+    const record = jobRecordFromSlurm(slurmJob(12, { constraints: 'nvme&[ib|a100*2]&ib' }), 's');
+    expect(record.features).toEqual(['a100', 'ib', 'nvme']);
+    expect(poolName(record)).toBe('cpu[a100,ib,nvme]');
+    const bigmem = jobRecordFromSlurm(slurmJob(13, { constraints: 'bigmem' }), 's');
+    expect(bigmem.features).toEqual(['bigmem']);
+    expect(poolName(bigmem)).toBe('cpu[bigmem]');
+    const plain = jobRecordFromSlurm(slurmJob(14, { constraints: null }), 's');
+    expect(plain.features).toEqual([]);
+    expect(poolName(plain)).toBe('cpu');
   });
 
   it('reads feature names out of constraint expressions', () => {
