@@ -213,60 +213,42 @@ describe('adjustPlan', () => {
 });
 
 describe('recordApplied', () => {
-  const shrink = (): { plan: Plan; decisions: ReturnType<typeof adjustPlan>['decisions'] } => {
+  /** A 2-node reservation measured idle twice: the next adjustPlan shrinks it. */
+  const idleTwice = (): EngineState => {
     let state = tracked(2);
     state = recordMeasurements(state, [use(2, 0)], { nowS: 1_000, settings });
-    state = recordMeasurements(state, [use(2, 0)], { nowS: 2_000, settings });
-    return adjustPlan(planOf([]), state, { nowS: 3_000, settings, nodesOfType });
+    return recordMeasurements(state, [use(2, 0)], { nowS: 2_000, settings });
   };
+  /** Slurm's answer to the shrink: one update with `outcome`. */
+  const shrinkReport = (outcome: 'applied' | 'refused', error?: string): ApplyReport => ({
+    dryRun: false,
+    partial: outcome === 'refused',
+    unchanged: 0,
+    operations: [
+      {
+        actionId: 'reservation:h100.research',
+        kind: 'update-reservation',
+        target: `slurmcast-${KEY}`,
+        before: null,
+        after: null,
+        reason: 'shrink',
+        outcome,
+        ...(error === undefined ? {} : { error }),
+      },
+    ],
+  });
 
   it('starts the cooldown of a reservation whose change Slurm accepted', () => {
-    let state = tracked(2);
-    state = recordMeasurements(state, [use(2, 0)], { nowS: 1_000, settings });
-    state = recordMeasurements(state, [use(2, 0)], { nowS: 2_000, settings });
-    const { plan, decisions } = shrink();
-    const report: ApplyReport = {
-      dryRun: false,
-      partial: false,
-      unchanged: 0,
-      operations: [
-        {
-          actionId: 'reservation:h100.research',
-          kind: 'update-reservation',
-          target: `slurmcast-${KEY}`,
-          before: null,
-          after: null,
-          reason: 'shrink',
-          outcome: 'applied',
-        },
-      ],
-    };
-    const after = recordApplied(state, { plan, decisions, report, nowS: 3_000 });
+    const state = idleTwice();
+    const { plan, decisions } = adjustPlan(planOf([]), state, { nowS: 3_000, settings, nodesOfType });
+    const after = recordApplied(state, { plan, decisions, report: shrinkReport('applied'), nowS: 3_000 });
     expect(after.reservations[0]).toMatchObject({ nodeCount: 1, lastChangeS: 3_000, idleCycles: 0 });
   });
 
   it('keeps the old state of a reservation whose operation Slurm refused, and changes nothing on a dry run', () => {
-    let state = tracked(2);
-    state = recordMeasurements(state, [use(2, 0)], { nowS: 1_000, settings });
-    state = recordMeasurements(state, [use(2, 0)], { nowS: 2_000, settings });
-    const { plan, decisions } = shrink();
-    const refused: ApplyReport = {
-      dryRun: false,
-      partial: true,
-      unchanged: 0,
-      operations: [
-        {
-          actionId: 'reservation:h100.research',
-          kind: 'update-reservation',
-          target: `slurmcast-${KEY}`,
-          before: null,
-          after: null,
-          reason: 'shrink',
-          outcome: 'refused',
-          error: 'nodes busy',
-        },
-      ],
-    };
+    const state = idleTwice();
+    const { plan, decisions } = adjustPlan(planOf([]), state, { nowS: 3_000, settings, nodesOfType });
+    const refused = shrinkReport('refused', 'nodes busy');
     expect(recordApplied(state, { plan, decisions, report: refused, nowS: 3_000 })).toEqual(state);
     const dry: ApplyReport = { ...refused, dryRun: true, partial: false };
     expect(recordApplied(state, { plan, decisions, report: dry, nowS: 3_000 })).toEqual(state);
