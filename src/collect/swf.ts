@@ -402,8 +402,10 @@ function recordFromFields(
   const cpuCount = alloc > 0 ? alloc : reqProcs > 0 ? reqProcs : 0;
   const submitS = ctx.unixStartS + submit;
   // A cancelled job with no allocation never started (its "wait" is the time until cancellation).
-  const neverStarted = wait < 0 || run < 0 || (status === 5 && alloc < 0);
-  const startS = neverStarted ? null : submitS + wait;
+  const neverStarted = run < 0 || (status === 5 && alloc < 0) || (wait < 0 && alloc < 0);
+  // A job that ran (run time and processors known) with no recorded wait, as in every job of
+  // LLNL-Thunder: it is taken to start when submitted, rather than dropped with its run.
+  const startS = neverStarted ? null : submitS + Math.max(0, wait);
   const endS = startS === null ? (wait >= 0 && status === 5 ? submitS + wait : null) : startS + run;
   const usedMem = f[F_USED_MEM] ?? -1;
   const reqMem = f[F_REQ_MEM] ?? -1;

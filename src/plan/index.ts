@@ -12,7 +12,6 @@ export {
   type ResolvedPredictiveConfig,
 } from './policies/predictive.js';
 export { seasonalWarmPoolPolicy, type SeasonalWarmPoolOptions } from './policies/seasonal-warm-pool.js';
-export { modelForecaster, profileForecaster, type QuantileForecaster } from './policies/forecaster.js';
 export { newsvendorQuantile, quantileOf } from './policies/quantile.js';
 export { warmDecisions } from './policies/decisions.js';
 export * from './plan.js';

@@ -111,6 +111,11 @@ export class ArrivalLog {
     return out;
   }
 
+  /** Submit time of the `index`-th arrival of `pool`. */
+  lastTime(pool: number, index: number): number {
+    return (this.#times[pool] as Float64Array)[index] ?? Number.NaN;
+  }
+
   /** Total nodes asked for by arrivals of `pool` in [fromS, toS). */
   nodesBetween(pool: number, fromS: number, toS: number): number {
     const sizes = this.#nodes[pool] as Float64Array;

@@ -1,12 +1,12 @@
 import { checkParam, resolveCosts, resolveParam, type ResolvedCosts } from '../../config/params.js';
 import { poolForecastOf, poweredTargets } from '../decide.js';
-import type { Inventory, InventoryNode, Plan, PlanInput, PoolForecast } from '../plan.js';
+import type { Inventory, InventoryNode, KeepPoweredAction, Plan, PlanInput, PoolForecast } from '../plan.js';
 import { planCapacity, type PlanOptions } from '../planner.js';
-import { ArrivalLog } from './arrival-log.js';
 import { warmDecisions } from './decisions.js';
-import { modelForecaster, profileForecaster, type QuantileForecaster } from './forecaster.js';
+import { LeadDemandModel } from './lead-demand.js';
 import { newsvendorQuantile } from './quantile.js';
 import type {
+  ArrivalColumns,
   Decision,
   Observation,
   PolicyDecisions,
@@ -22,34 +22,32 @@ export type Planner = (input: PlanInput, options: PlanOptions) => Plan;
 export interface PredictiveOptions {
   /** The two costs the planner trades; default the config's defaults (`Params`). */
   costs?: Partial<ResolvedCosts>;
-  /** Forecast quantile the warm capacity is sized at; default the newsvendor level of `costs`. */
+  /** Quantile of the lead window's demand that is booted for; default the newsvendor level of `costs`. */
   quantile?: number;
-  /** Every level to ask the forecaster for (lets a caller share one fit across quantiles); must contain `quantile`. */
-  levels?: readonly number[];
-  /** Step of the demand series the forecaster sees; default 900 s. */
-  stepS?: number;
-  /** Seconds between refits; default 21,600 (6 h). */
-  refitS?: number;
-  /** Days of history a fit sees at most; default 28. */
+  /** Days of the training history replayed into the demand model before the first decision; default 28. */
   historyDays?: number;
-  /** Days of history below which the profile forecaster stands in for the model one; default 8. */
-  minModelDays?: number;
+  /** Age at which an observed window counts half in the demand model; default 28 days. */
+  halfLifeDays?: number;
+  /** Effective observations a context needs before its own histogram is used; default 30. */
+  minContextWeight?: number;
   /** Seconds between decisions; default 60. */
   intervalS?: number;
-  /** Power idle nodes above the warm capacity down at once when nothing is queued; default true. */
+  /** Power idle nodes above what is worth keeping down at once when nothing is queued; default true. */
   powerDownExcess?: boolean;
   /**
-   * Jobs of more nodes are left out of the forecast series (warming for them costs more idle node-hours
+   * Jobs of more nodes are left out of the demand model (warming for them costs more idle node-hours
    * than the wait it saves); default {@link newsvendorJobNodes}(quantile).
    */
   maxJobNodes?: number;
-  /** The forecaster; default `modelForecaster()` (the project's `forecastSeries`). */
-  forecaster?: QuantileForecaster;
   /** The planner; default `planCapacity`, the one `slurmcast adjust` runs. */
   planner?: Planner;
 }
 
-export type ResolvedPredictiveConfig = Required<Omit<PredictiveOptions, 'costs'>> & { costs: ResolvedCosts };
+export type ResolvedPredictiveConfig = Required<Omit<PredictiveOptions, 'costs'>> & {
+  costs: ResolvedCosts;
+  /** Quantile up to which idle nodes already up are kept (see {@link keepQuantile}). */
+  keepQuantile: number;
+};
 
 /**
  * The largest job worth warming nodes for at newsvendor level `quantile`. Warming for a job of n nodes
@@ -62,25 +60,39 @@ export function newsvendorJobNodes(quantile: number): number {
 }
 
 /**
- * Applies the defaults once; every number is checked against its range in `Params`.
- * @throws {ParameterRangeError} for a quantile outside (0, 1), a bad step or another number out of range.
+ * The quantile up to which an idle node that is already up is kept rather than powered down: keeping
+ * it until the next decision costs one interval of idling, while powering it down and then needing it
+ * costs a boot time of booting plus the boot wait. With q = waitingJobHour / (waitingJobHour +
+ * idleNodeHour) that is the newsvendor level bootS / (bootS + (1 − q) · intervalS): much higher than
+ * the level booted for, which is why keeping and booting are decided apart (ski rental: an idle node
+ * is kept while the chance of its use soon outweighs the cheap wait, not for a fixed idle time).
+ * @example keepQuantile(0.9, { bootS: 300, intervalS: 60 }) // ≈ 0.980
  */
-export function resolvePredictiveConfig(options: PredictiveOptions): ResolvedPredictiveConfig {
+export function keepQuantile(quantile: number, times: { bootS: number; intervalS: number }): number {
+  return Math.min(0.999, times.bootS / (times.bootS + (1 - quantile) * times.intervalS));
+}
+
+/**
+ * Applies the defaults once; every number is checked against its range in `Params`.
+ * @throws {ParameterRangeError} for a quantile outside (0, 1) or another number out of range.
+ */
+export function resolvePredictiveConfig(
+  options: PredictiveOptions,
+  times: { bootS: number },
+): ResolvedPredictiveConfig {
   const costs = resolveCosts(options.costs);
   const quantile = checkParam('quantile', options.quantile ?? newsvendorQuantile(costs));
-  const levels = (options.levels ?? [quantile]).map((l) => checkParam('level', l));
+  const intervalS = resolveParam('intervalS', options.intervalS);
   return {
     costs,
     quantile,
-    levels: levels.includes(quantile) ? levels : [...levels, quantile],
-    stepS: resolveParam('predictiveStepS', options.stepS),
-    refitS: resolveParam('refitS', options.refitS),
+    keepQuantile: keepQuantile(quantile, { bootS: times.bootS, intervalS }),
     historyDays: resolveParam('historyDays', options.historyDays),
-    minModelDays: resolveParam('minModelDays', options.minModelDays),
-    intervalS: resolveParam('intervalS', options.intervalS),
+    halfLifeDays: resolveParam('halfLifeDays', options.halfLifeDays),
+    minContextWeight: resolveParam('minContextWeight', options.minContextWeight),
+    intervalS,
     powerDownExcess: options.powerDownExcess ?? true,
     maxJobNodes: resolveParam('maxJobNodes', options.maxJobNodes ?? newsvendorJobNodes(quantile)),
-    forecaster: options.forecaster ?? modelForecaster(),
     planner: options.planner ?? planCapacity,
   };
 }
@@ -137,72 +149,72 @@ export function freeNodeInventory(
 }
 
 /**
- * `predictive`: forecasts, per pool, the largest burst of nodes asked for within one boot time by jobs
- * of at most `maxJobNodes` nodes, and lets the engine's own planner decide what to keep warm: every
- * decision builds the planner's input (the forecast in nodes, the pool's free nodes, the two
+ * `predictive`: learns, per pool, what the next boot time and decision interval will ask for given
+ * what the queue shows now (recent submissions, the same window on past days, the hour of the week;
+ * see {@link LeadDemandModel}), and lets the engine's own planner decide what to keep warm: every
+ * decision builds the planner's input (the demand quantile in nodes, the pool's free nodes, the two
  * costs), calls `planCapacity` and keeps warm the keep-powered level due now (`poweredTargets`) —
- * the same three steps `slurmcast adjust` takes on a cluster. The forecaster is refitted every `refitS`
- * on complete steps before the decision time only — a step still in progress is never part of a fit,
- * and nothing after the observation is ever seen. Idle nodes above the warm capacity power down at
- * once when nothing is queued, which pays for the warm ones.
+ * the same three steps `slurmcast adjust` takes on a cluster. Idle nodes that are already up are kept
+ * to a higher quantile ({@link keepQuantile}); idle nodes beyond that power down at once when nothing
+ * is queued, which pays for the warm ones. Only the past is used: arrivals up to the decision time,
+ * and outcomes of windows that are over.
  * @example const policy = predictivePolicy(context, { costs: config.costs });
  */
 export function predictivePolicy(
   context: PolicyContext,
   options: PredictiveOptions = {},
 ): ProvisioningPolicy {
-  const config = resolvePredictiveConfig(options);
-  const log = new ArrivalLog(context.pools.length);
-  log.add(context.history);
-  const fallback = profileForecaster();
+  const config = resolvePredictiveConfig(options, context);
   const name = 'predictive';
-  let firstS = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < context.history.count; i++)
-    firstS = Math.min(firstS, context.history.submitS[i] ?? firstS);
-  // Per pool: the quantile path of the last fit and the time its first step starts.
-  let fitOriginS = Number.NEGATIVE_INFINITY;
-  let paths: Float64Array[] = [];
-  let models: string[] = [];
   // A node booted at one decision must be up by the next one's window: the planner's lead time.
   const planBootS = Math.ceil(context.bootS + config.intervalS);
-  const horizon = Math.ceil((config.refitS + context.bootS + config.intervalS) / config.stepS) + 2;
+  const model = new LeadDemandModel({
+    pools: context.pools.length,
+    leadS: planBootS,
+    timeZone: context.timeZone,
+    maxJobNodes: config.maxJobNodes,
+    halfLifeS: config.halfLifeDays * 86_400,
+    minWeight: config.minContextWeight,
+  });
+  const levels = [config.quantile, config.keepQuantile];
+  // The demand quantile holds over the whole lead window, as a path on the decision interval's grid
+  // (the grid the engine cuts its forecasts on too).
+  const steps = Math.ceil(planBootS / config.intervalS);
+  replayHistory(model, context, config);
 
-  const refit = (nowS: number): void => {
-    const originS = Math.floor(nowS / config.stepS) * config.stepS;
-    const fromS = Math.max(
-      Math.floor(firstS / config.stepS) * config.stepS,
-      originS - config.historyDays * 86_400,
+  const planFor = (observation: Observation, demand: readonly number[][]): Plan => {
+    const nowS = observation.nowS;
+    const forecasts = observation.pools.map((pool, p) =>
+      poolForecastOf({
+        pool: pool.pool,
+        key: { partition: pool.pool, gpuType: null, features: [] },
+        series: 'demand_nodes',
+        model: 'lead-demand',
+        startS: Math.floor(nowS / config.intervalS) * config.intervalS,
+        stepS: config.intervalS,
+        quantiles: { [String(config.quantile)]: new Array<number>(steps).fill(demand[p]?.[0] ?? 0) },
+        accounts: [],
+      }),
     );
-    const steps = Math.max(0, Math.round((originS - fromS) / config.stepS));
-    models = [];
-    paths = context.pools.map((_, p) => {
-      models[p] = fallback.name;
-      if (steps < Math.round(86_400 / config.stepS)) return new Float64Array(horizon);
-      const values = log.burstSeries(p, {
-        startS: fromS,
-        stepS: config.stepS,
-        steps,
-        windowS: context.bootS,
-        beforeS: originS,
-        maxJobNodes: config.maxJobNodes,
-      });
-      const series = { values, stepS: config.stepS, startS: fromS, timeZone: context.timeZone };
-      const forecaster = steps * config.stepS >= config.minModelDays * 86_400 ? config.forecaster : fallback;
-      let quantiles: Record<string, number[]>;
-      try {
-        quantiles = forecaster.forecast(series, { horizon, levels: config.levels });
-        models[p] = forecaster.name;
-      } catch {
-        // A series the model cannot take (all zeros, too short for every candidate): the profile stands in.
-        quantiles = fallback.forecast(series, { horizon, levels: config.levels });
-      }
-      // A value the forecaster could not give (NaN) is no demand, not a plan input error.
-      return Float64Array.from(quantiles[String(config.quantile)] ?? [], (v) =>
-        Number.isFinite(v) && v > 0 ? v : 0,
-      );
-    });
-    fitOriginS = originS;
+    return config.planner(
+      {
+        nowS,
+        horizonS: planBootS,
+        forecasts,
+        inventory: freeNodeInventory(observation.pools, forecasts, {
+          atS: nowS,
+          bootS: planBootS,
+          pricePerNodeHour: config.costs.idleNodeHour,
+        }),
+        accounts: [],
+        costs: config.costs,
+      },
+      { quantile: config.quantile },
+    );
   };
+
+  let lastKey = '';
+  let targets = new Map<string, KeepPoweredAction>();
 
   return {
     name,
@@ -210,40 +222,20 @@ export function predictivePolicy(
     intervalS: config.intervalS,
     decide(observation: Observation): PolicyDecisions {
       const nowS = observation.nowS;
-      for (let i = 0; i < observation.arrivals.count; i++)
-        firstS = Math.min(firstS, observation.arrivals.submitS[i] ?? firstS);
-      log.add(observation.arrivals);
-      if (nowS >= fitOriginS + config.refitS) refit(nowS);
-      const forecasts = observation.pools.map((pool, p) =>
-        poolForecastOf({
-          pool: pool.pool,
-          key: { partition: pool.pool, gpuType: null, features: [] },
-          series: 'demand_nodes',
-          model: models[p] ?? fallback.name,
-          startS: fitOriginS,
-          stepS: config.stepS,
-          quantiles: { [String(config.quantile)]: paths[p] ?? [] },
-          accounts: [],
-        }),
-      );
-      const plan = config.planner(
-        {
-          nowS,
-          horizonS: planBootS + config.stepS,
-          forecasts,
-          inventory: freeNodeInventory(observation.pools, forecasts, {
-            atS: nowS,
-            bootS: planBootS,
-            pricePerNodeHour: config.costs.idleNodeHour,
-          }),
-          accounts: [],
-          costs: config.costs,
-        },
-        { quantile: config.quantile },
-      );
-      const targets = poweredTargets(plan.actions, nowS);
+      model.observe(observation.arrivals);
+      const demand = observation.pools.map((_, p) => model.decide(p, nowS, levels));
+      // A plan depends on the demand and the free nodes only (its times move with the clock), so it is
+      // made again only when one of them changed since the last one: most decisions in a quiet hour
+      // see the same nothing. No demand at all: a plan would keep nothing powered, so none is made.
+      const key = planKey(observation.pools, demand);
+      if (key !== lastKey) {
+        lastKey = key;
+        targets = demand.some((d) => (d[0] ?? 0) > 0)
+          ? poweredTargets(planFor(observation, demand).actions, nowS)
+          : new Map<string, KeepPoweredAction>();
+      }
       const decisions: Decision[] = [];
-      for (const pool of observation.pools) {
+      observation.pools.forEach((pool, p) => {
         const action = targets.get(pool.pool);
         decisions.push(
           ...warmDecisions(name, nowS, pool, action?.count ?? 0, {
@@ -252,10 +244,52 @@ export function predictivePolicy(
                 ? `the plan keeps no ${pool.pool} node powered for what comes within ${planBootS} s`
                 : `${action.id}: ${action.reason}`,
             powerDownExcess: config.powerDownExcess,
+            keepNodes: demand[p]?.[1] ?? 0,
           }),
         );
-      }
+      });
       return { atS: nowS, policy: name, decisions };
     },
   };
+}
+
+/** What a plan depends on: per pool the demand to plan for and the free nodes it could be met with. */
+function planKey(pools: readonly PoolObservation[], demand: readonly number[][]): string {
+  return pools
+    .map((pool, p) => {
+      const need = Math.ceil(demand[p]?.[0] ?? 0);
+      const idle = Math.min(need, pool.idleNodes);
+      const booting = Math.min(need - idle, pool.bootingNodes);
+      return `${need},${idle},${booting},${Math.min(need - idle - booting, pool.offNodes)}`;
+    })
+    .join(';');
+}
+
+/**
+ * Feeds the last `historyDays` of the training history to the model decision by decision, as if the
+ * policy had been running then, so that it starts with what it would have learnt.
+ */
+function replayHistory(
+  model: LeadDemandModel,
+  context: PolicyContext,
+  config: ResolvedPredictiveConfig,
+): void {
+  const h = context.history;
+  if (h.count === 0) return;
+  const lastS = h.submitS[h.count - 1] ?? 0;
+  let t = Math.max(h.submitS[0] ?? 0, lastS - config.historyDays * 86_400);
+  let i = 0;
+  while (i < h.count && (h.submitS[i] ?? 0) < t) i++;
+  for (; t <= lastS; t += config.intervalS) {
+    const from = i;
+    while (i < h.count && (h.submitS[i] ?? 0) <= t) i++;
+    model.observe(sliceArrivals(h, from, i));
+    for (let p = 0; p < context.pools.length; p++) model.decide(p, t, []);
+  }
+}
+
+function sliceArrivals(a: ArrivalColumns, from: number, to: number): ArrivalColumns {
+  const pick = (c: ArrayLike<number>): number[] =>
+    Array.from({ length: to - from }, (_, k) => c[from + k] ?? 0);
+  return { count: to - from, submitS: pick(a.submitS), pool: pick(a.pool), nodes: pick(a.nodes) };
 }

@@ -127,6 +127,14 @@ describe('SWF job lines', () => {
     });
   });
 
+  it('starts a job that ran but has no recorded wait at its submit time (LLNL-Thunder records none)', () => {
+    const ran = parseSwfLine('7 100 -1 300 8 -1 -1 8 -1 -1 1 1 1 -1 -1 -1 -1 -1', ctx);
+    expect(ran.ok && ran.record).toMatchObject({ startS: 1100, endS: 1400, state: 'COMPLETED' });
+    // Neither wait nor allocation: nothing says it ran.
+    const queued = parseSwfLine('8 100 -1 300 -1 -1 -1 8 -1 -1 0 1 1 -1 -1 -1 -1 -1', ctx);
+    expect(queued.ok && queued.record).toMatchObject({ startS: null });
+  });
+
   it('rejects wrong field counts, non-numbers and negative values other than -1', () => {
     expect(parseSwfLine('1 2 3', ctx)).toEqual({ ok: false, reason: '3 fields, expected 18' });
     expect(parseSwfLine('1 0 0 1 1 -1 -1 1 1 -1 1 1 1 -1 -1 -1 -1 -1 9', ctx)).toEqual({

@@ -138,7 +138,7 @@ describe('library entry points check their numbers with the same resolvers', () 
       history: { count: 0, submitS: [], pool: [], nodes: [] },
     };
     expectRangeError(() => predictivePolicy(context, { quantile: 1 }), 'quantile');
-    expectRangeError(() => predictivePolicy(context, { stepS: 0 }), 'predictiveStepS');
+    expectRangeError(() => predictivePolicy(context, { halfLifeDays: 0 }), 'halfLifeDays');
     expectRangeError(() => seasonalWarmPoolPolicy(context, { setting: 1.5 }), 'warmPoolSetting');
   });
 

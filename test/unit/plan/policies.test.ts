@@ -6,7 +6,6 @@ import {
   newsvendorQuantile,
   noArrivals,
   predictivePolicy,
-  profileForecaster,
   seasonalWarmPoolPolicy,
   type ArrivalColumns,
   type Decision,
@@ -163,8 +162,6 @@ describe('predictive', () => {
     predictivePolicy(context(history), {
       quantile: 0.9,
       maxJobNodes: 10,
-      forecaster: profileForecaster(),
-      refitS: 3600,
     });
 
   it('warms the nodes one boot time before the daily burst and not at night', () => {
@@ -181,15 +178,13 @@ describe('predictive', () => {
         [T0 + d * DAY + 14 * 3600, 3] as const,
       ]).flat(),
     );
-    const p = predictivePolicy(context(h), { quantile: 0.8, forecaster: profileForecaster(), refitS: 3600 });
+    const p = predictivePolicy(context(h), { quantile: 0.8 });
     expect(warmOf(p.decide(observe(T0 + 14 * DAY + 9 * 3600 - 300)))).toBe(0);
     expect(warmOf(p.decide(observe(T0 + 14 * DAY + 14 * 3600 - 300)))).toBe(3);
     // An explicit size limit overrides the cost rule.
     const wide = predictivePolicy(context(h), {
       quantile: 0.8,
       maxJobNodes: 16,
-      forecaster: profileForecaster(),
-      refitS: 3600,
     });
     expect(warmOf(wide.decide(observe(T0 + 14 * DAY + 9 * 3600 - 300)))).toBe(10);
   });
@@ -242,7 +237,7 @@ describe('predictive', () => {
           timeZone: 'UTC',
           history: noArrivals,
         },
-        { quantile: 0.9, forecaster: profileForecaster(), refitS: 3600, minModelDays: 100 },
+        { quantile: 0.9 },
       );
       const spy: ProvisioningPolicy = {
         ...inner,
