@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import type { GpuUseRecord } from '../shared/gpu-use-record.js';
 import type { JobRecord } from '../shared/job-record.js';
 import { seriesKnownAt } from '../series/known-at.js';
+import { mayMeanWholeQueue, resolvePoolRequest } from '../series/build.js';
 import type { SeriesName } from '../series/types.js';
 import { resolveForecastParams, resolveParam } from '../config/params.js';
 import { InvalidForecastOptionsError, InvalidSeriesError, UntilBeyondDataError } from './errors.js';
@@ -110,17 +111,19 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
     stepS: params.stepS,
     timeZone: request.timeZone,
     cutS,
+    wholeQueue: mayMeanWholeQueue(request.pool),
     ...(request.onProgress === undefined
       ? {}
       : { onRead: (jobs: number) => request.onProgress?.({ stage: 'reading', jobs }) }),
   });
   refuseCutBeyondData(cutS, lastEventS, params.stepS);
-  if (!pools.some((p) => p.pool === request.pool)) {
+  const wanted = resolvePoolRequest(request.pool, pools);
+  if (!pools.some((p) => p.pool === wanted)) {
     throw new InvalidSeriesError(
       `no job of pool "${request.pool}" before ${isoUtc(cutS)}; pools: ${pools.map((p) => p.pool).join(', ')}`,
     );
   }
-  const pool = series.find((s) => s.pool === request.pool);
+  const pool = series.find((s) => s.pool === wanted);
   const values = pool?.values[request.series];
   if (pool === undefined || values === undefined) {
     throw new InvalidSeriesError(`pool "${request.pool}" has no series "${request.series}"`);
@@ -139,7 +142,7 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
     },
   );
   return {
-    pool: request.pool,
+    pool: wanted,
     series: request.series,
     step_s: pool.stepS,
     start: isoUtc(pool.startS + values.length * pool.stepS),

@@ -33,6 +33,8 @@ export interface BuildSeriesOptions {
   endS?: number;
   /** Build only this pool. */
   pool?: string;
+  /** Also build the whole queue as one pool, {@link WholeQueuePool}: every job counts in it too. */
+  wholeQueue?: boolean;
   /** How a job maps to a pool; default {@link poolName}. */
   poolOf?: (job: JobRecord) => string;
   /** Where jobs with no end yet (still running or pending) stop counting; default the range end. */
@@ -47,6 +49,7 @@ interface ResolvedBuildSeriesOptions {
   startS: number | null;
   endS: number | null;
   pool: string | null;
+  wholeQueue: boolean;
   poolOf: (job: JobRecord) => string;
   nowS: number | null;
   maxBuckets: number;
@@ -66,6 +69,7 @@ function resolveBuildSeriesOptions(options: BuildSeriesOptions): ResolvedBuildSe
     startS,
     endS,
     pool: options.pool ?? null,
+    wholeQueue: options.wholeQueue ?? false,
     poolOf: options.poolOf ?? poolName,
     nowS: options.nowS ?? null,
     maxBuckets: options.maxBuckets ?? 5_000_000,
@@ -81,6 +85,28 @@ export function poolName(job: JobRecord): string {
   if (job.gpuType !== null && job.gpuCount > 0) name += `/${job.gpuType.toLowerCase()}`;
   if (job.features.length > 0) name += `[${job.features.join(',')}]`;
   return name;
+}
+
+/**
+ * The whole queue as one pool: the sum over every pool (`--pool '*'`). `--pool all` asks for it too,
+ * unless the jobs have a pool of that name (a partition called `all`): see {@link resolvePoolRequest}.
+ */
+export const WholeQueuePool = '*';
+const WholeQueueAlias = 'all';
+
+/** Whether a requested pool name may mean the whole queue, so the builder must add it. */
+export function mayMeanWholeQueue(requested: string | undefined): boolean {
+  return requested === WholeQueuePool || requested === WholeQueueAlias;
+}
+
+/**
+ * The pool a request names, once the jobs' pools are known: `all` is the whole queue unless a real
+ * pool is called `all`, in which case it is that pool (and `*` still means the whole queue).
+ */
+export function resolvePoolRequest(requested: string, pools: readonly PoolInfo[]): string {
+  return requested === WholeQueueAlias && !pools.some((p) => p.pool === WholeQueueAlias)
+    ? WholeQueuePool
+    : requested;
 }
 
 /** One pool as seen by the builder. */
@@ -160,22 +186,11 @@ export class PoolSeriesBuilder {
   add(job: JobRecord): void {
     const o = this.#options;
     const pool = o.poolOf(job);
-    if (o.pool !== null && pool !== o.pool) return;
-    let columns = this.#pools.get(pool);
-    if (columns === undefined) {
-      columns = new PoolColumns();
-      this.#pools.set(pool, columns);
-    }
+    const own = o.pool === null || pool === o.pool;
+    if (!own && !o.wholeQueue) return;
+    if (own) this.#push(pool, job);
+    if (o.wholeQueue) this.#push(WholeQueuePool, job);
     const { submitS, startS, endS } = job;
-    columns.push(
-      submitS,
-      startS ?? Number.NaN,
-      endS ?? Number.NaN,
-      job.cpuCount,
-      job.gpuCount,
-      job.memMiB,
-      job.nodeCount,
-    );
     if (submitS < this.#minSubmit) this.#minSubmit = submitS;
     let last = submitS;
     if (startS !== null && startS > last) last = startS;
@@ -186,6 +201,23 @@ export class PoolSeriesBuilder {
     if (job.gpuCount > 0) this.#hasGpu = true;
     if (job.memMiB > 0) this.#hasMem = true;
     if (job.nodeCount > 0) this.#hasNodes = true;
+  }
+
+  #push(pool: string, job: JobRecord): void {
+    let columns = this.#pools.get(pool);
+    if (columns === undefined) {
+      columns = new PoolColumns();
+      this.#pools.set(pool, columns);
+    }
+    columns.push(
+      job.submitS,
+      job.startS ?? Number.NaN,
+      job.endS ?? Number.NaN,
+      job.cpuCount,
+      job.gpuCount,
+      job.memMiB,
+      job.nodeCount,
+    );
   }
 
   /** Adds every job of an iterable. */

@@ -1,5 +1,5 @@
 import type { JobRecord } from '../shared/job-record.js';
-import { PoolSeriesBuilder } from './build.js';
+import { mayMeanWholeQueue, PoolSeriesBuilder, resolvePoolRequest } from './build.js';
 import type { PoolInfo } from './build.js';
 import { SeriesError } from './errors.js';
 import type { PoolSeries } from './types.js';
@@ -9,7 +9,10 @@ export interface JobsSeriesOptions {
   stepS: number;
   /** IANA zone for calendar features (the log's or the cluster's). */
   timeZone: string;
-  /** Only this pool's series (all pools are still listed); unknown names are an error. */
+  /**
+   * Only this pool's series (all pools are still listed); unknown names are an error. `*` (or `all`,
+   * when no pool has that name) is the whole queue.
+   */
   pool?: string;
   startS?: number;
   endS?: number;
@@ -42,18 +45,20 @@ export async function seriesFromJobs(
   const builder = new PoolSeriesBuilder({
     stepS: options.stepS,
     timeZone: options.timeZone,
+    wholeQueue: mayMeanWholeQueue(options.pool),
     ...(options.startS === undefined ? {} : { startS: options.startS }),
     ...(options.endS === undefined ? {} : { endS: options.endS }),
   });
   for await (const batch of jobs) for (const job of batch) builder.add(job);
   const pools = builder.pools();
-  if (options.pool !== undefined && !pools.some((p) => p.pool === options.pool)) {
+  const wanted = options.pool === undefined ? undefined : resolvePoolRequest(options.pool, pools);
+  if (wanted !== undefined && !pools.some((p) => p.pool === wanted)) {
     throw new SeriesError(
       'unknown-pool',
       `no pool ${JSON.stringify(options.pool)} in ${options.origin ?? 'the jobs'}; pools: ${pools.map((p) => p.pool).join(', ') || 'none'}`,
     );
   }
   const all = builder.build();
-  const series = options.pool === undefined ? all : all.filter((s) => s.pool === options.pool);
+  const series = wanted === undefined ? all : all.filter((s) => s.pool === wanted);
   return { timeZone: options.timeZone, pools, series };
 }

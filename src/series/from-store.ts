@@ -1,5 +1,5 @@
 import type { HistoryStore } from '../store/types.js';
-import { PoolSeriesBuilder } from './build.js';
+import { mayMeanWholeQueue, PoolSeriesBuilder, resolvePoolRequest } from './build.js';
 import type { PoolInfo } from './build.js';
 import { SeriesError } from './errors.js';
 import type { PoolSeries } from './types.js';
@@ -11,7 +11,10 @@ export interface StoreSeriesOptions {
   timeZone: string;
   /** Only jobs of this source (`swf:KTH-SP2-1996-2.1-cln`, `slurm:lab`); default every source. */
   source?: string;
-  /** Only this pool's series (all pools are still listed); unknown names are an error. */
+  /**
+   * Only this pool's series (all pools are still listed); unknown names are an error. `*` (or `all`,
+   * when no pool has that name) is the whole queue.
+   */
   pool?: string;
   startS?: number;
   endS?: number;
@@ -40,6 +43,7 @@ export async function seriesFromStore(
   const builder = new PoolSeriesBuilder({
     stepS: options.stepS,
     timeZone: options.timeZone,
+    wholeQueue: mayMeanWholeQueue(options.pool),
     ...(options.startS === undefined ? {} : { startS: options.startS }),
     ...(options.endS === undefined ? {} : { endS: options.endS }),
   });
@@ -53,7 +57,8 @@ export async function seriesFromStore(
     jobs += batch.length;
   }
   const pools = builder.pools();
-  if (options.pool !== undefined && !pools.some((p) => p.pool === options.pool)) {
+  const wanted = options.pool === undefined ? undefined : resolvePoolRequest(options.pool, pools);
+  if (wanted !== undefined && !pools.some((p) => p.pool === wanted)) {
     throw new SeriesError(
       'unknown-pool',
       `no pool ${JSON.stringify(options.pool)} in ${store.description}; pools: ${pools.map((p) => p.pool).join(', ') || 'none'}`,
@@ -63,6 +68,6 @@ export async function seriesFromStore(
   return {
     jobs,
     pools,
-    series: options.pool === undefined ? all : all.filter((s) => s.pool === options.pool),
+    series: wanted === undefined ? all : all.filter((s) => s.pool === wanted),
   };
 }

@@ -30,6 +30,8 @@ export interface KnownAtSeriesOptions {
   timeZone: string;
   /** Nothing known at or after this instant (Unix s) is used; the series end here. */
   cutS: number;
+  /** Also build the whole queue as one pool (`WholeQueuePool`). */
+  wholeQueue?: boolean;
   /** Called after each batch with the number of jobs read so far (progress). */
   onRead?: (jobs: number) => void;
 }
@@ -60,6 +62,7 @@ export async function seriesKnownAt(
     timeZone: options.timeZone,
     endS: options.cutS,
     nowS: options.cutS,
+    wholeQueue: options.wholeQueue ?? false,
   });
   let lastEventS = Number.NEGATIVE_INFINITY;
   let read = 0;

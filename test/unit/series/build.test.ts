@@ -3,7 +3,14 @@ import { ParameterRangeError } from '../../../src/config/params.js';
 import { readAlibabaPods } from '../../../src/collect/alibaba.js';
 import type { JobRecord } from '../../../src/shared/job-record.js';
 import { readSwf } from '../../../src/collect/swf.js';
-import { buildPoolSeries, PoolSeriesBuilder, poolName } from '../../../src/series/build.js';
+import {
+  buildPoolSeries,
+  PoolSeriesBuilder,
+  poolName,
+  resolvePoolRequest,
+  WholeQueuePool,
+} from '../../../src/series/build.js';
+import { seriesFromJobs } from '../../../src/series/from-jobs.js';
 import { SeriesError } from '../../../src/series/errors.js';
 
 const T0 = 1704067200; // UnixStartTime of hand-20.swf
@@ -152,3 +159,40 @@ describe('pools and errors', () => {
     expect(new PoolSeriesBuilder({ stepS: 60, timeZone: 'UTC' }).build()).toEqual([]);
   });
 });
+
+describe('the whole queue as one pool', () => {
+  it('is the sum of every pool, bucket by bucket, for every series', async () => {
+    const jobs = await handJobs();
+    const perPool = buildPoolSeries(jobs, { stepS: 3600, timeZone: 'UTC' });
+    const [whole] = buildPoolSeries(jobs, {
+      stepS: 3600,
+      timeZone: 'UTC',
+      pool: WholeQueuePool,
+      wholeQueue: true,
+    });
+    expect(whole?.pool).toBe('*');
+    for (const name of ['demand_cpu', 'running_cpu', 'pending_cpu', 'arrivals'] as const) {
+      const sum = (whole?.values[name] ?? new Float64Array()).map((_, i) =>
+        perPool.reduce((s, p) => s + (p.values[name]?.[i] ?? 0), 0),
+      );
+      expect(rounded(whole?.values[name])).toEqual(rounded(sum));
+      expect(sum.some((v) => v > 0)).toBe(true);
+    }
+  });
+
+  it('is what `all` means, unless a pool is called `all`', async () => {
+    const jobs = await handJobs();
+    const { series } = await seriesFromJobs(batches(jobs), { stepS: 3600, timeZone: 'UTC', pool: 'all' });
+    expect(series.map((s) => s.pool)).toEqual(['*']);
+    const named = jobs.map((j) => (j.partition === 'debug' ? { ...j, partition: 'all' } : j));
+    const own = await seriesFromJobs(batches(named), { stepS: 3600, timeZone: 'UTC', pool: 'all' });
+    expect(own.series.map((s) => s.pool)).toEqual(['all']);
+    const star = await seriesFromJobs(batches(named), { stepS: 3600, timeZone: 'UTC', pool: '*' });
+    expect(star.series.map((s) => s.pool)).toEqual(['*']);
+    expect(resolvePoolRequest('batch', [{ pool: 'batch', jobs: 1 }])).toBe('batch');
+  });
+});
+
+async function* batches(jobs: readonly JobRecord[]): AsyncIterable<readonly JobRecord[]> {
+  yield jobs;
+}
