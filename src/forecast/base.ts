@@ -405,6 +405,33 @@ export function weekProfileAt(
   return history[Math.max(0, limit - 1)] ?? 0;
 }
 
+const medianScratch: number[] = [];
+
+/**
+ * Like {@link weekProfileAt}, the median instead of the mean: over the same slot of up to `weeks`
+ * earlier weeks known before `limit` (the last known value when there is none).
+ */
+export function weekMedianAt(
+  history: Float64Array,
+  cal: Calendar,
+  i: number,
+  weeks: number,
+  limit: number,
+): number {
+  const k = i >= limit ? Math.floor((i - limit) / cal.slotsPerWeek) + 1 : 1;
+  const xs = medianScratch;
+  xs.length = 0;
+  for (let w = 0; w < weeks; w++) {
+    const j = sameSlotLag(cal, i, 'week', k + w);
+    if (j < 0) break;
+    if (j < limit) xs.push(history[j] ?? 0);
+  }
+  if (xs.length === 0) return history[Math.max(0, limit - 1)] ?? 0;
+  xs.sort((a, b) => a - b);
+  const mid = xs.length >> 1;
+  return xs.length % 2 === 1 ? (xs[mid] ?? 0) : ((xs[mid - 1] ?? 0) + (xs[mid] ?? 0)) / 2;
+}
+
 /**
  * Local volatility at an origin: the mean absolute change over `lag` steps (for the intervals: one week,
  * so level shifts count as much as hour-to-hour noise) across the `window` steps before it, plus a

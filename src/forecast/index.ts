@@ -24,7 +24,7 @@ export {
 export { createModel, DefaultModels, EnsembleMembers, ModelNames, type ModelName } from './registry.js';
 export { conformalQuantiles, type SpecModel } from './base.js';
 export { buildCalendar, type Calendar } from './calendar.js';
-export { seasonalNaive, multiWeekMean } from './models/naive.js';
+export { seasonalNaive, multiWeekMean, multiWeekMedian } from './models/naive.js';
 export { holtWinters } from './models/holt-winters.js';
 export { profileAr } from './models/profile-ar.js';
 export {

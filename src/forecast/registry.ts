@@ -4,7 +4,7 @@ import { ensemble } from './models/ensemble.js';
 import { forest } from './models/forest.js';
 import { holtWinters } from './models/holt-winters.js';
 import { lstm, type LstmOptions } from './models/lstm.js';
-import { multiWeekMean, seasonalNaive } from './models/naive.js';
+import { multiWeekMean, multiWeekMedian, seasonalNaive } from './models/naive.js';
 import { profileAr } from './models/profile-ar.js';
 import { profileLevel } from './models/profile-level.js';
 
@@ -20,8 +20,10 @@ export const DefaultModels: readonly ModelName[] = [
   'snaive-daily',
   'snaive-weekly',
   'mean-4w',
+  'median-8w',
   'holt-winters',
   'profile-ar',
+  'profile-ar-median',
   'profile-level',
   'ensemble',
 ];
@@ -47,10 +49,14 @@ export function createModel(name: string, options: ModelFactoryOptions): SpecMod
       return seasonalNaive({ season: 'week' });
     case 'mean-4w':
       return multiWeekMean({ weeks: 4 });
+    case 'median-8w':
+      return multiWeekMedian({ weeks: 8 });
     case 'holt-winters':
       return holtWinters();
     case 'profile-ar':
       return profileAr();
+    case 'profile-ar-median':
+      return profileAr({ statistic: 'median' });
     case 'profile-level':
       return profileLevel();
     case 'forest':

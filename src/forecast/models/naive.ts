@@ -1,5 +1,5 @@
 import { sameSlotLag } from '../calendar.js';
-import { defineModel, weekProfileAt, type SeriesContext, type SpecModel } from '../base.js';
+import { defineModel, weekMedianAt, weekProfileAt, type SeriesContext, type SpecModel } from '../base.js';
 
 /**
  * Seasonal naive: each step repeats the value at the same local slot one season (day or week) earlier,
@@ -47,6 +47,28 @@ export function multiWeekMean(options: { weeks?: number } = {}): SpecModel {
         const cal = ctx.calendar(n + horizon);
         const out = new Float64Array(horizon);
         for (let h = 0; h < horizon; h++) out[h] = weekProfileAt(history, cal, n + h, weeks, n);
+        return out;
+      },
+    }),
+  });
+}
+
+/**
+ * The robust spreadsheet baseline: the median of the same local hour of week over the previous
+ * `weeks` weeks (default 8) known at the forecast origin. One odd week (an outage, a campaign) moves a
+ * mean by a quarter of its size over four weeks and a median of eight not at all.
+ */
+export function multiWeekMedian(options: { weeks?: number } = {}): SpecModel {
+  const weeks = options.weeks ?? 8;
+  return defineModel({
+    name: `median-${weeks}w`,
+    minHistory: (ctx) => ctx.calendar(1).slotsPerWeek,
+    train: (_history, ctx) => ({
+      forecast(history, horizon) {
+        const n = history.length;
+        const cal = ctx.calendar(n + horizon);
+        const out = new Float64Array(horizon);
+        for (let h = 0; h < horizon; h++) out[h] = weekMedianAt(history, cal, n + h, weeks, n);
         return out;
       },
     }),

@@ -1,15 +1,23 @@
 import type { Calendar } from '../calendar.js';
-import { defineModel, weekProfileAt, type SpecModel } from '../base.js';
+import { defineModel, weekMedianAt, weekProfileAt, type SpecModel } from '../base.js';
+
+/** The same-hour profile a model is built on: its value at step `i` from the history before `limit`. */
+type ProfileAt = (history: Float64Array, cal: Calendar, i: number, weeks: number, limit: number) => number;
 
 /**
  * In-sample profile: P[t] = mean of the same local hour of week over the `weeks` weeks before t.
  * For any horizon up to one week, the profile a forecast origin sees for a target step equals this
  * in-sample value, which is what lets the residual regressions below be fitted without look-ahead.
  */
-export function profileSeries(history: Float64Array, cal: Calendar, weeks: number): Float64Array {
+export function profileSeries(
+  history: Float64Array,
+  cal: Calendar,
+  weeks: number,
+  profileAt: ProfileAt = weekProfileAt,
+): Float64Array {
   const n = history.length;
   const p = new Float64Array(n);
-  for (let t = 0; t < n; t++) p[t] = weekProfileAt(history, cal, t, weeks, t);
+  for (let t = 0; t < n; t++) p[t] = profileAt(history, cal, t, weeks, t);
   return p;
 }
 
@@ -71,7 +79,8 @@ function solve(a: Float64Array, b: Float64Array, dim: number): Float64Array {
 }
 
 /**
- * Profile + decaying deviation ("profile-ar"): the multi-week same-hour mean, corrected by how far the
+ * Profile + decaying deviation ("profile-ar"): the multi-week same-hour mean (or, with `statistic:
+ * 'median'`, the median over 8 weeks, which one odd week does not move), corrected by how far the
  * last hours ran above or below their own profile. For each horizon step h a ridge regression learns
  * how much of the current deviation (last residual, mean residual over the last day and over the last week) is still there
  * h steps later; the coefficients shrink towards 0 with h on real logs, so short horizons lean on
@@ -81,19 +90,29 @@ function solve(a: Float64Array, b: Float64Array, dim: number): Float64Array {
  * at the origin: fitted on a period of fast growth, the regressions learn coefficients above 1 and
  * would otherwise carry the growth a week ahead after it stops.
  */
-export function profileAr(options: { weeks?: number; ridge?: number; clip?: boolean } = {}): SpecModel {
-  const weeks = options.weeks ?? 4;
+export function profileAr(
+  options: { weeks?: number; ridge?: number; clip?: boolean; statistic?: 'mean' | 'median' } = {},
+): SpecModel {
+  const median = options.statistic === 'median';
+  const weeks = options.weeks ?? (median ? 8 : 4);
   const clip = options.clip ?? true;
   const ridge = options.ridge ?? 0.02;
+  const profileAt: ProfileAt = median ? weekMedianAt : weekProfileAt;
   return defineModel({
-    name: weeks === 4 ? 'profile-ar' : `profile-ar-${weeks}w`,
+    name: median
+      ? weeks === 8
+        ? 'profile-ar-median'
+        : `profile-ar-median-${weeks}w`
+      : weeks === 4
+        ? 'profile-ar'
+        : `profile-ar-${weeks}w`,
     minHistory: (ctx) => 2 * ctx.calendar(1).slotsPerWeek,
     train(history, ctx) {
       const n = history.length;
       const cal = ctx.calendar(n);
       const maxH = cal.slotsPerWeek;
       const window = cal.slotsPerDay;
-      const prof = profileSeries(history, cal, weeks);
+      const prof = profileSeries(history, cal, weeks, profileAt);
       const resid = new Float64Array(n);
       for (let t = 0; t < n; t++) resid[t] = (history[t] ?? 0) - (prof[t] ?? 0);
       // Normal equations per h for y = b·x (no intercept), x = deviation features at the origin.
@@ -156,7 +175,7 @@ export function profileAr(options: { weeks?: number; ridge?: number; clip?: bool
           // Residuals of the last week only are needed at the origin.
           const r = new Float64Array(m);
           for (let t = Math.max(0, m - c.slotsPerWeek); t < m; t++)
-            r[t] = (h[t] ?? 0) - weekProfileAt(h, c, t, weeks, t);
+            r[t] = (h[t] ?? 0) - profileAt(h, c, t, weeks, t);
           const f = new Float64Array(dim);
           originFeatures(r, m, window, c.slotsPerWeek, f);
           const loAdj = Math.min(0, ...f);
@@ -167,7 +186,7 @@ export function profileAr(options: { weeks?: number; ridge?: number; clip?: bool
             let adj = 0;
             for (let p = 0; p < dim; p++) adj += (smoothed[p]?.[idx] ?? 0) * (f[p] ?? 0);
             if (clip) adj = Math.min(hiAdj, Math.max(loAdj, adj));
-            out[k] = weekProfileAt(h, c, m + k, weeks, m) + adj;
+            out[k] = profileAt(h, c, m + k, weeks, m) + adj;
           }
           return out;
         },

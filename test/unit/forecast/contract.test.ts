@@ -4,7 +4,7 @@ import { ensemble } from '../../../src/forecast/models/ensemble.js';
 import { forest } from '../../../src/forecast/models/forest.js';
 import { holtWinters } from '../../../src/forecast/models/holt-winters.js';
 import { lstm, prepareLstmBackend } from '../../../src/forecast/models/lstm.js';
-import { multiWeekMean, seasonalNaive } from '../../../src/forecast/models/naive.js';
+import { multiWeekMean, multiWeekMedian, seasonalNaive } from '../../../src/forecast/models/naive.js';
 import { profileAr } from '../../../src/forecast/models/profile-ar.js';
 import { profileLevel } from '../../../src/forecast/models/profile-level.js';
 import { forecastSeries } from '../../../src/forecast/select.js';
@@ -15,8 +15,10 @@ const models: Record<string, () => SpecModel> = {
   'snaive-daily': () => seasonalNaive({ season: 'day' }),
   'snaive-weekly': () => seasonalNaive({ season: 'week' }),
   'mean-4w': () => multiWeekMean(),
+  'median-8w': () => multiWeekMedian(),
   'holt-winters': () => holtWinters({ maxEvals: 120 }),
   'profile-ar': () => profileAr(),
+  'profile-ar-median': () => profileAr({ statistic: 'median' }),
   'profile-level': () => profileLevel(),
   'profile-level-mul': () => profileLevel({ mode: 'multiplicative' }),
   forest: () => forest({ seed: 3, maxSamples: 150, nEstimators: 5 }),

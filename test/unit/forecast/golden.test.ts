@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { holtWinters } from '../../../src/forecast/models/holt-winters.js';
-import { multiWeekMean, seasonalNaive } from '../../../src/forecast/models/naive.js';
+import { multiWeekMean, multiWeekMedian, seasonalNaive } from '../../../src/forecast/models/naive.js';
 import { profileAr } from '../../../src/forecast/models/profile-ar.js';
 import { forecastSeries } from '../../../src/forecast/select.js';
 import { mae, series, sine, step, weekly } from './synthetic.js';
@@ -107,4 +107,36 @@ describe('known answers on a weekly pattern with noise', () => {
     expect(inside / WEEK).toBeGreaterThan(0.65);
     expect(inside / WEEK).toBeLessThan(0.95);
   }, 20_000);
+});
+
+describe('known answers with one odd week', () => {
+  // Eight clean weeks of a weekly pattern, one of them (the second last) with every value doubled:
+  // an outage's backlog or a campaign.
+  const n = 8 * WEEK;
+  const clean = weekly(n + WEEK, 0);
+  const odd = clean.map((v, t) => (t >= 6 * WEEK && t < 7 * WEEK ? 2 * v : v));
+  const data = series(odd.subarray(0, n));
+  const truth = clean.subarray(n, n + WEEK);
+
+  it('the 8-week median ignores it where the 4-week mean carries a quarter of it', () => {
+    const med = multiWeekMedian()
+      .fit(data)
+      .predict({ horizon: WEEK, levels: [0.5] }).mean;
+    const m4 = multiWeekMean()
+      .fit(data)
+      .predict({ horizon: WEEK, levels: [0.5] }).mean;
+    expect(mae(med, truth)).toBeLessThan(1e-9);
+    expect(mae(m4, truth)).toBeGreaterThan(1);
+  });
+
+  it('profile-ar on the median profile a day ahead stays closer to the pattern than on the mean', () => {
+    const horizon = 24;
+    const arMedian = profileAr({ statistic: 'median' })
+      .fit(data)
+      .predict({ horizon, levels: [0.5] }).mean;
+    const ar = profileAr()
+      .fit(data)
+      .predict({ horizon, levels: [0.5] }).mean;
+    expect(mae(arMedian, truth.subarray(0, horizon))).toBeLessThan(mae(ar, truth.subarray(0, horizon)));
+  });
 });
