@@ -32,7 +32,8 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
         return true;
       }) as unknown as Argv<DemoArgs>,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
-    const { demoMarkdown, DemoHeaders, demoTableRows, runDemo } = await import('../../sim/demo.js');
+    const { demoMarkdown, DemoHeaders, DemoLegend, demoTableRows, demoVerdict, runDemo } =
+      await import('../../sim/demo.js');
     const config = await configFor(args);
     const progress = terminalProgress(args.json);
     let result: ReturnType<typeof runDemo>;
@@ -57,8 +58,11 @@ export const demoCommand: CommandModule<GlobalArgs, DemoArgs> = {
     output(args, { ...result, written: [jsonPath, mdPath] }, () =>
       [
         `Synthetic month (${result.jobs.total} jobs): learnt from days 1–21, simulated days 22–28 (${result.jobs.simulated} jobs), boot ${result.bootS} s, idle ${result.idleS} s.`,
+        demoVerdict(result),
         '',
         table(DemoHeaders, demoTableRows(result)),
+        '',
+        ...DemoLegend,
         '',
         `Results written to ${jsonPath} and ${mdPath}.`,
       ].join('\n'),

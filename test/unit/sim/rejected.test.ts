@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { demoTableRows, DemoHeaders, type DemoResult } from '../../../src/sim/demo.js';
+import { demoTableRows, DemoHeaders, DemoLegend, type DemoResult } from '../../../src/sim/demo.js';
 import { runPolicy, scenarioFromJobs, simulateReport } from '../../../src/sim/run.js';
 import { onePoolCluster } from '../../../src/sim/workload.js';
 import type { JobRecord } from '../../../src/shared/job-record.js';
@@ -99,6 +99,7 @@ describe('jobs wider than the machine', () => {
           policy: 'reactive',
           metrics: { ...metrics, utilization: 0, poweredIdleNodeH: 0, reservedIdleGpuH: 0, boots: 0 },
           oracleShare: 0,
+          idleVsReactive: 1,
           simWallS: 0,
         },
       ],
@@ -106,5 +107,15 @@ describe('jobs wider than the machine', () => {
     const [row] = demoTableRows(result);
     expect(row?.[DemoHeaders.indexOf('rejected')]).toBe('3');
     expect(row?.[DemoHeaders.indexOf('jobs')]).toBe('7');
+  });
+});
+
+describe('the demo table', () => {
+  it('says, under the table, what every column means', () => {
+    for (const header of DemoHeaders.filter(
+      (h) => h !== 'policy' && h !== 'mean wait s' && h !== 'boot wait s',
+    ))
+      expect(DemoLegend.some((line) => line.includes(header.replace(' s', '')))).toBe(true);
+    expect(DemoLegend.join(' ')).toMatch(/oracle.*knows every arrival/);
   });
 });
