@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { commands } from './commands/index.js';
 import { ConfigError } from '../config/errors.js';
 import { InvalidInstantError } from '../shared/time.js';
+import { ClusterInventoryError } from '../sim/errors.js';
 import { ExitCode, UsageError } from './context.js';
 import { PlanFileError } from './plan-file.js';
 import { stderrTerminal } from './worker-protocol.js';
@@ -50,11 +51,13 @@ function reportFailure(error: unknown): number {
   process.stderr.write(`slurmcast: ${message}\n`);
   if (error instanceof UsageError) process.stderr.write('Run `slurmcast --help` for usage.\n');
   // Bad usage is exit 2 on every command: a wrong option, a config or parameter out of range
-  // (ParameterRangeError is a ConfigError), a time that is not an ISO instant.
+  // (ParameterRangeError is a ConfigError), a time that is not an ISO instant, a machine to simulate
+  // that the inventory named cannot describe.
   const usage =
     error instanceof UsageError ||
     error instanceof ConfigError ||
     error instanceof InvalidInstantError ||
-    error instanceof PlanFileError;
+    error instanceof PlanFileError ||
+    error instanceof ClusterInventoryError;
   return usage ? ExitCode.usage : ExitCode.failure;
 }

@@ -5,7 +5,7 @@ import { parseInstant } from '../shared/time.js';
 import { TraceFormatError } from './errors.js';
 import type { TraceFormat } from './errors.js';
 import type { NodeInventory } from './inventory.js';
-import { jobRecordProblem, type JobRecord, type JobState } from '../shared/job-record.js';
+import { DEFAULT_PARTITION, jobRecordProblem, type JobRecord, type JobState } from '../shared/job-record.js';
 import { openTraceInput } from './swf.js';
 
 /**
@@ -214,7 +214,7 @@ export function podToJobRecord(
     name: row.name,
     user: '',
     account: null,
-    partition: 'default',
+    partition: DEFAULT_PARTITION,
     qos: row.qos === '' ? null : row.qos,
     state,
     exitCode: row.pod_phase === 'Succeeded' ? 0 : null,

@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { TraceFormatError, TraceReadError } from './errors.js';
-import { jobRecordProblem, type JobRecord, type JobState } from '../shared/job-record.js';
+import { DEFAULT_PARTITION, jobRecordProblem, type JobRecord, type JobState } from '../shared/job-record.js';
 
 /**
  * Reader for the Standard Workload Format (SWF) of the Parallel Workloads Archive: header comments
@@ -418,7 +418,7 @@ function recordFromFields(
   const queue = f[F_QUEUE] ?? -1;
   const partitionNo = f[F_PARTITION] ?? -1;
 
-  let partition = 'default';
+  let partition = DEFAULT_PARTITION;
   let qos: string | null = null;
   if (partitionNo >= 0) {
     partition = ctx.partitions.get(partitionNo) || `partition${partitionNo}`;

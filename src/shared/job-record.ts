@@ -50,6 +50,12 @@ const epochS = z.number().min(L.minEpochS).max(L.maxEpochS);
 const durationS = z.number().min(0).max(L.maxDurationS);
 const amount = (max: number) => z.number().min(0).max(max);
 
+/**
+ * The partition of a job or node whose source names none (an SWF log without partition numbers, the
+ * Alibaba trace): one name, so that jobs and the nodes imported with them meet in the same partition.
+ */
+export const DEFAULT_PARTITION = 'default';
+
 export const JobRecordSchema = z
   .object({
     /** Where the record came from, e.g. `slurm:lab`, `swf:KTH-SP2-1996-2.1-cln`, `alibaba:gpuspec33`. */

@@ -1,4 +1,4 @@
-import type { JobRecord } from '../shared/job-record.js';
+import { DEFAULT_PARTITION, type JobRecord } from '../shared/job-record.js';
 import type { ClusterSpec, PoolSpec, SimWorkload } from './types.js';
 
 /**
@@ -118,7 +118,8 @@ export function nodesNeeded(
 /**
  * Picks the pool a job runs in, Slurm-style: its partition (any pool when the cluster has no pool of
  * that partition, as for SWF logs), node features it asks for, its GPU type, and a pool without GPUs
- * for a job without GPUs when there is one. Returns −1 when no pool can ever run it.
+ * for a job without GPUs when there is one; among the pools left, the one that holds it in the fewest
+ * nodes, then the first listed. Returns −1 when no pool can ever run it.
  */
 export function routeJob(
   job: Pick<
@@ -143,7 +144,9 @@ export function routeJob(
     const nodes = nodesNeeded(job, p);
     if (!(nodes <= p.nodeCount)) continue;
     const score = job.gpuCount > 0 === p.gpusPerNode > 0 ? 1 : 0;
-    if (score > bestScore) {
+    // Fewest nodes: a job that one node of a large type holds is not spread over several nodes of a
+    // small type listed first, as Slurm places it on a node it fits.
+    if (score > bestScore || (score === bestScore && nodes < bestNodes)) {
       best = i;
       bestNodes = nodes;
       bestScore = score;
@@ -211,8 +214,8 @@ export function onePoolCluster(options: {
     timeZone: options.timeZone,
     pools: [
       {
-        name: 'default',
-        partition: 'default',
+        name: DEFAULT_PARTITION,
+        partition: DEFAULT_PARTITION,
         nodeCount: options.nodeCount === 0 ? Number.POSITIVE_INFINITY : options.nodeCount,
         cpusPerNode: Math.max(1, Math.floor(options.cpusPerNode)),
         memMiBPerNode: 0,

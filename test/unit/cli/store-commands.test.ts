@@ -58,16 +58,26 @@ describe('reading commands over the embedded store', () => {
     ]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(fromStore.code, fromStore.stderr).toBe(0);
-    const { sim_wall_s: _a, ...file } = JSON.parse(fromFile.stdout) as Record<string, number>;
-    const { sim_wall_s: _b, ...store } = JSON.parse(fromStore.stdout) as Record<string, number>;
+    type Report = Record<string, unknown> & { machine: { from: string } };
+    const { sim_wall_s: _a, machine: fileMachine, ...file } = JSON.parse(fromFile.stdout) as Report;
+    const { sim_wall_s: _b, machine: storeMachine, ...store } = JSON.parse(fromStore.stdout) as Report;
     expect(file['jobs']).toBeGreaterThan(0);
     expect(store).toEqual(file);
+    // The same one pool, sized from the header in one case and by the options in the other.
+    expect([fileMachine.from, storeMachine.from]).toEqual(['swf-header', 'size']);
   });
 
-  it('asks for the machine size when simulating from the store', async () => {
+  it('asks for the machine size when the store holds no node inventory for the jobs (an SWF log)', async () => {
     const result = await runCli(['simulate', '--store', storePath, '--policy', 'reactive']);
     expect(result.code).toBe(2);
+    expect(result.stderr).toContain('holds no node inventory for swf:hand-20');
     expect(result.stderr).toContain('--cpus-per-node');
+  });
+
+  it('wants both sizes of a one-pool machine, not one of them', async () => {
+    const result = await runCli(['simulate', '--store', storePath, '--policy', 'reactive', '--nodes', '8']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('needs both --nodes N (0 = unlimited) and --cpus-per-node C');
   });
 
   it('refuses a store file that does not exist instead of creating an empty one', async () => {
