@@ -256,6 +256,8 @@ interface Point {
 
 const PREDICTIVE_QUANTILES = [0.8, 0.85, 0.9, 0.92, 0.93, 0.94, 0.95, 0.97, 0.98, 0.99];
 const WARM_SETTINGS = [0, 0.25, 0.5, 0.75, 1];
+/** Extra predictive runs that close in on reactive's idle node-hours. */
+const BISECTIONS = 4;
 
 function curves(name: string, scenario: Scenario, target: number): { points: Point[]; checks: string[] } {
   const points: Point[] = [];
@@ -278,6 +280,27 @@ function curves(name: string, scenario: Scenario, target: number): { points: Poi
     add(runPolicy(scenario, 'predictive', { ...opts, quantile: q }), String(q));
   }
   const reactive = points.find((p) => p.policy === 'reactive') as Point;
+  // The grid rarely lands on reactive's idle node-hours: bisect the quantile between the last grid point
+  // at or below them and the first above, so the comparison at equal cost is a measured run.
+  const runs = (): Point[] => points.filter((p) => p.policy === 'predictive');
+  let lo = Math.max(
+    0,
+    ...runs()
+      .filter((p) => p.idleNodeH <= reactive.idleNodeH)
+      .map((p) => Number(p.setting)),
+  );
+  let hi = Math.min(
+    1,
+    ...runs()
+      .filter((p) => p.idleNodeH > reactive.idleNodeH)
+      .map((p) => Number(p.setting)),
+  );
+  for (let k = 0; k < BISECTIONS && lo > 0 && hi < 1; k++) {
+    const q = Number(((lo + hi) / 2).toFixed(4));
+    add(runPolicy(scenario, 'predictive', { ...opts, quantile: q }), String(q));
+    if ((points.at(-1) as Point).idleNodeH <= reactive.idleNodeH) lo = q;
+    else hi = q;
+  }
   const pred = points.filter((p) => p.policy === 'predictive').sort((a, b) => a.idleNodeH - b.idleNodeH);
   const warm = points.filter((p) => p.policy === 'seasonal-warm-pool');
   // Predictive's value (mean wait or boot wait) at a given idle node-hours, by linear interpolation along its curve.
