@@ -301,6 +301,61 @@ export const Params = {
     description: 'Mean GPU utilisation (0–1) from which a job’s sampled GPUs count as busy, not idle',
   }),
 
+  // --- forecast-sessions ---
+  sessionWindowS: param({
+    flag: '--window',
+    unit: 'seconds',
+    default: 3_600,
+    min: 300,
+    max: DAY_S,
+    integer: true,
+    description: 'forecast-sessions: length of one window (a submission in it makes the entity active)',
+  }),
+  sessionHorizon: param({
+    flag: '--horizon',
+    unit: 'steps',
+    default: 24,
+    min: 1,
+    max: 1_000,
+    integer: true,
+    description: 'forecast-sessions: windows forecast after the cut',
+  }),
+  sessionHistoryWeeks: param({
+    unit: 'weeks',
+    default: 8,
+    min: 1,
+    max: 52,
+    integer: true,
+    description: 'forecast-sessions: weeks before the cut the model is fitted on',
+  }),
+  sessionBacktestWeeks: param({
+    unit: 'weeks',
+    default: 2,
+    min: 1,
+    max: 26,
+    integer: true,
+    description: 'forecast-sessions: weeks before the cut the confidence is measured on',
+  }),
+  minActiveWindows: param({
+    unit: 'steps',
+    default: 5,
+    min: 1,
+    max: 1_000_000,
+    integer: true,
+    description: 'forecast-sessions: entities with fewer active windows in the fit weeks are not forecast',
+  }),
+  minForecastConfidence: param({
+    flag: '--min-confidence',
+    unit: 'fraction',
+    default: 0.1,
+    // Brier skill score: 1 is perfect, 0 the base rate, anything below it worse than the base rate.
+    min: -1,
+    max: 1,
+    integer: false,
+    description:
+      'Confidence (backtest Brier skill) from which a per-user, account or task-type forecast is acted on (config plan.minForecastConfidence)',
+  }),
+
   // --- config: costs ---
   idleNodeHour: param({
     unit: 'cost per hour',
@@ -591,6 +646,35 @@ export function resolveForecastParams(options: {
     seed: resolveParam('seed', options.seed),
     lstmBudgetS: resolveParam('lstmBudgetS', options.lstmBudgetS),
     stepS: resolveParam('stepS', options.stepS),
+  };
+}
+
+/** The resolved numbers of `forecast-sessions` (one place for their defaults and ranges). */
+export interface ResolvedSessionParams {
+  windowS: number;
+  horizonWindows: number;
+  historyWeeks: number;
+  backtestWeeks: number;
+  minActiveWindows: number;
+  minConfidence: number;
+}
+
+/** @throws {ParameterRangeError} */
+export function resolveSessionParams(options: {
+  windowS?: number | undefined;
+  horizonWindows?: number | undefined;
+  historyWeeks?: number | undefined;
+  backtestWeeks?: number | undefined;
+  minActiveWindows?: number | undefined;
+  minConfidence?: number | undefined;
+}): ResolvedSessionParams {
+  return {
+    windowS: resolveParam('sessionWindowS', options.windowS),
+    horizonWindows: resolveParam('sessionHorizon', options.horizonWindows),
+    historyWeeks: resolveParam('sessionHistoryWeeks', options.historyWeeks),
+    backtestWeeks: resolveParam('sessionBacktestWeeks', options.backtestWeeks),
+    minActiveWindows: resolveParam('minActiveWindows', options.minActiveWindows),
+    minConfidence: resolveParam('minForecastConfidence', options.minConfidence),
   };
 }
 

@@ -200,6 +200,7 @@ export const PlanConfigSchema = z
       .default([])
       .describe('Accounts that may get reservations; an account not listed never gets one'),
     reservationShareThreshold: paramNumber('reservationShareThreshold'),
+    minForecastConfidence: paramNumber('minForecastConfidence'),
   })
   .describe('The planner: node-type prices and boot times, reservation caps per account (docs/planning.md)');
 

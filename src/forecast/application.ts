@@ -4,12 +4,13 @@ import type { JobRecord } from '../shared/job-record.js';
 import { seriesKnownAt } from '../series/known-at.js';
 import { mayMeanWholeQueue, resolvePoolRequest } from '../series/build.js';
 import type { SeriesName } from '../series/types.js';
-import { resolveForecastParams, resolveParam } from '../config/params.js';
+import { resolveForecastParams, resolveParam, type ResolvedSessionParams } from '../config/params.js';
 import { InvalidForecastOptionsError, InvalidSeriesError, UntilBeyondDataError } from './errors.js';
 import { predictJob, type JobPrediction } from './jobs.js';
 import type { LstmOptions } from './models/lstm.js';
 import type { ModelName } from './registry.js';
 import { forecastSeries } from './select.js';
+import { forecastSessions, type EntityForecast, type EntityKind } from './sessions.js';
 
 /** Where the jobs come from: batches in any order (an SWF read, a store query). */
 export type JobBatches = AsyncIterable<readonly JobRecord[]>;
@@ -179,5 +180,35 @@ export async function predictJobFromHistory(request: {
     timeZone: request.timeZone,
     seed: resolveParam('seed', request.seed),
     ...(request.gpuUse === undefined ? {} : { gpuUse: request.gpuUse }),
+  });
+}
+
+/** A `forecast-sessions` request: the jobs (any order), who to forecast and the cut. */
+export interface SessionForecastRequest {
+  jobs: AsyncIterable<readonly JobRecord[]>;
+  by: EntityKind;
+  untilS: number;
+  timeZone: string;
+  params: ResolvedSessionParams;
+}
+
+/**
+ * Per user, account or task type: the chance of submitting in each coming window, what its windows
+ * usually ask for, and whether its forecast is confident enough to act on. Reads only jobs submitted
+ * before `untilS`.
+ * @throws {InvalidForecastOptionsError} for a cut that is not a finite time.
+ */
+export async function forecastSessionsFromHistory(
+  request: SessionForecastRequest,
+): Promise<EntityForecast[]> {
+  if (!Number.isFinite(request.untilS))
+    throw new InvalidForecastOptionsError('until', `must be a finite time, got ${request.untilS}`);
+  const jobs: JobRecord[] = [];
+  for await (const batch of request.jobs) for (const j of batch) if (j.submitS < request.untilS) jobs.push(j);
+  return forecastSessions(jobs, {
+    by: request.by,
+    cutS: request.untilS,
+    timeZone: request.timeZone,
+    ...request.params,
   });
 }

@@ -8,6 +8,7 @@ import { collectCommand } from './collect.js';
 import { collectGpuCommand } from './collect-gpu.js';
 import { importCommand } from './import.js';
 import { forecastCommand } from './forecast.js';
+import { forecastSessionsCommand } from './forecast-sessions.js';
 import { predictJobCommand } from './predict-job.js';
 import { applyCommand } from './apply.js';
 import { revertCommand } from './revert.js';
@@ -22,6 +23,7 @@ export const commands: CommandModule<GlobalArgs, any>[] = [
   demoCommand,
   doctorCommand,
   forecastCommand,
+  forecastSessionsCommand,
   predictJobCommand,
   collectCommand,
   collectGpuCommand,

@@ -12,6 +12,7 @@ describe('config plan section', () => {
       defaultPricePerNodeHour: Params.pricePerNodeHour.default,
       accounts: [],
       reservationShareThreshold: Params.reservationShareThreshold.default,
+      minForecastConfidence: Params.minForecastConfidence.default,
     });
   });
 
