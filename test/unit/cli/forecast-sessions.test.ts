@@ -17,7 +17,7 @@ function writeLog(): string {
     const submit = d * 86_400 + 9 * 3600 + 600;
     lines.push(`${++id} ${submit} 0 600 1 -1 -1 1 3600 -1 1 7 1 -1 1 1 -1 -1`);
   }
-  lines.push(`${++id} ${69 * 86_400} 0 600 1 -1 -1 1 3600 -1 1 8 1 -1 1 1 -1 -1`);
+  lines.push(`${id + 1} ${69 * 86_400} 0 600 1 -1 -1 1 3600 -1 1 8 1 -1 1 1 -1 -1`);
   const path = join(dir, 'regular.swf');
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
