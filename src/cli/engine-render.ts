@@ -49,6 +49,7 @@ export function renderPlan(result: PlanResult): string {
     ...plan.explanation.binding.map((b) => `  binding: ${b}`),
   );
   if (result.problems.length > 0) lines.push('', 'problems:', ...result.problems.map((p) => `  ${p}`));
+  if (result.calendar.length > 0) lines.push('', 'calendar:', ...result.calendar.map((c) => `  ${c}`));
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Params, rangeText, type ParamName, type ParamSpec } from './params.js';
 import { LogLevels } from '../shared/logger.js';
+import { isInstant, parseInstantOrNaN } from '../shared/time.js';
 
 /**
  * The configuration file's schema: the single source of truth for what a config may hold, its
@@ -181,6 +182,40 @@ const PlanNodeTypeSchema = z
   })
   .describe('One node type, by the name `slurmcast plan` prints (e.g. gpu-h100x2, cpu-64c)');
 
+/** An ISO 8601 instant as the CLI reads them (UTC unless it has an offset). */
+const instantText = z
+  .string()
+  .refine((t) => isInstant(t), { message: 'expected an ISO 8601 instant such as 2025-03-01T08:00:00Z' });
+
+const CalendarEventSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('What it is, as plans and logs name it'),
+    kind: z
+      .enum(['maintenance', 'campaign'])
+      .describe('maintenance: the pools are down (nothing planned, its hours not learnt from); campaign: a known burst'),
+    from: instantText.describe('Start (ISO 8601)'),
+    to: instantText.describe('End, exclusive (ISO 8601)'),
+    pools: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Pools it applies to, as `slurmcast series` names them; omit for every pool'),
+    factor: z
+      .number()
+      .gt(0)
+      .max(100)
+      .optional()
+      .describe('campaign: the factor on the forecast over the window (required for a campaign)'),
+  })
+  .refine((e) => parseInstantOrNaN(e.from) < parseInstantOrNaN(e.to), {
+    message: 'to must be after from',
+    path: ['to'],
+  })
+  .refine((e) => (e.kind === 'campaign') === (e.factor !== undefined), {
+    message: 'a campaign needs a factor, and only a campaign has one',
+    path: ['factor'],
+  });
+
 export const PlanConfigSchema = z
   .strictObject({
     nodeTypes: z
@@ -201,6 +236,10 @@ export const PlanConfigSchema = z
       .describe('Accounts that may get reservations; an account not listed never gets one'),
     reservationShareThreshold: paramNumber('reservationShareThreshold'),
     minForecastConfidence: paramNumber('minForecastConfidence'),
+    calendar: z
+      .array(CalendarEventSchema)
+      .default([])
+      .describe('Scheduled events the forecast cannot know: maintenance windows and announced campaigns'),
   })
   .describe('The planner: node-type prices and boot times, reservation caps per account (docs/planning.md)');
 

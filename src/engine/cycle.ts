@@ -1,4 +1,5 @@
 import type { ApplyReport, PlanApplier } from '../act/types.js';
+import { applyCalendar, maintenanceIntervals, type CalendarEvent } from '../plan/calendar-events.js';
 import { BaseForecastLevels, resolveEngineParams, type ResolvedEngineParams } from '../config/params.js';
 import { ForecastError } from '../forecast/errors.js';
 import { poolForecastOf } from '../plan/decide.js';
@@ -45,6 +46,8 @@ export interface PoolFitRequest {
   cutS: number;
   horizonSteps: number;
   levels: readonly number[];
+  /** History intervals the fit must not learn from (the pool's past maintenance windows). */
+  exclude?: readonly { fromS: number; toS: number }[];
 }
 
 /** A fitted pool forecast, in the series' own unit (GPUs, CPUs, nodes). */
@@ -98,6 +101,8 @@ export interface CycleOptions {
   params?: Partial<ResolvedEngineParams>;
   /** Called as each step starts (progress). */
   onStep?: (step: CycleStep) => void;
+  /** Scheduled maintenance and campaigns (config `plan.calendar`). */
+  calendar?: readonly CalendarEvent[];
 }
 
 export const CycleSteps = ['collect', 'forecast', 'plan', 'validate', 'apply', 'measure'] as const;
@@ -123,6 +128,8 @@ export interface PlanResult {
   decisions: ReservationDecision[];
   /** Pools not forecast, actions dropped or cut, each in words. */
   problems: string[];
+  /** What the calendar changed in the forecasts (maintenance, campaigns), each in words. */
+  calendar: string[];
 }
 
 /** What `slurmcast adjust` shows. */
@@ -190,8 +197,9 @@ async function computePlan(
   const problems: string[] = [];
   const forecasts: PoolForecast[] = [];
   const sources: PoolForecastSource[] = [];
+  const events = options.calendar ?? [];
   for (const pool of options.pools) {
-    const made = await poolForecast(deps, o.params, pool, inventory, nowS);
+    const made = await poolForecast(deps, o.params, pool, inventory, nowS, events);
     if ('problem' in made) problems.push(made.problem);
     else {
       forecasts.push(made.forecast);
@@ -200,10 +208,11 @@ async function computePlan(
   }
 
   step('plan');
+  const scheduled = applyCalendar(forecasts, events);
   const plannerPlan = deps.plan({
     nowS,
     horizonS: o.params.horizonS,
-    forecasts,
+    forecasts: scheduled.forecasts,
     inventory,
     accounts: [...options.accounts],
     costs: options.costs,
@@ -222,7 +231,16 @@ async function computePlan(
   // The actuator must find the plan's node types by the inventory's names: a type named apart by its
   // memory, features or partitions (`cpu-64c-in-a+b`) is not the name it would give the node itself.
   const nodeTypes = Object.fromEntries(fresh.nodes.map((n) => [n.name, n.type]));
-  return { nowS, plan: validated.plan, plannerPlan, forecasts: sources, decisions, problems, nodeTypes };
+  return {
+    nowS,
+    plan: validated.plan,
+    plannerPlan,
+    forecasts: sources,
+    decisions,
+    problems,
+    calendar: scheduled.notes.map((n) => n.text),
+    nodeTypes,
+  };
 }
 
 async function poolForecast(
@@ -231,6 +249,7 @@ async function poolForecast(
   pool: EnginePool,
   inventory: Inventory,
   nowS: number,
+  events: readonly CalendarEvent[],
 ): Promise<{ forecast: PoolForecast; source: PoolForecastSource } | { problem: string }> {
   const key = poolKeyOf(pool.name);
   if (key === null)
@@ -254,6 +273,7 @@ async function poolForecast(
         cutS,
         horizonSteps: fitHorizonSteps(params),
         levels: BaseForecastLevels,
+        exclude: maintenanceIntervals(events, pool.name),
       });
     } catch (error) {
       // One pool without a usable history must not stop the others from being planned.

@@ -5,6 +5,7 @@ import { collect, slurmClusterReader } from '../collect/collector.js';
 import { resolveEngineParams } from '../config/params.js';
 import type { Config } from '../config/schema.js';
 import { forecastPoolDemand } from '../forecast/application.js';
+import { calendarFromConfig } from '../plan/calendar-events.js';
 import type { Inventory, Plan, PlanInput } from '../plan/plan.js';
 import { poolName } from '../series/build.js';
 import { gpuBusyByNode, type NodeGpuBusy } from '../series/gpu-busy.js';
@@ -89,6 +90,7 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
         untilS: request.cutS,
         horizon: request.horizonSteps,
         levels: request.levels,
+        ...(request.exclude === undefined ? {} : { exclude: request.exclude }),
       });
       const recent: JobRecord[] = [];
       for await (const batch of io.store.jobs({
@@ -134,6 +136,7 @@ export function cycleOptionsFromConfig(
     dryRun: options.dryRun,
     auditLogPath: resolveActConfig(config.act).auditLog,
     params: resolveEngineParams(config.engine),
+    calendar: calendarFromConfig(config.plan.calendar),
     ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
   };
 }

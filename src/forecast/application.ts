@@ -29,6 +29,11 @@ export interface PoolForecastRequest {
   models?: readonly ModelName[];
   seed?: number;
   lstm?: Omit<LstmOptions, 'seed'>;
+  /**
+   * History intervals not to learn from (past maintenance windows): their steps become unknown values,
+   * which the models fill from the same hours of other weeks.
+   */
+  exclude?: readonly { fromS: number; toS: number }[];
   /** Progress of the long parts: jobs read so far, then candidate models backtested. */
   onProgress?: (progress: ForecastProgress) => void;
 }
@@ -130,7 +135,12 @@ export async function forecastPoolDemand(request: PoolForecastRequest): Promise<
     throw new InvalidSeriesError(`pool "${request.pool}" has no series "${request.series}"`);
   }
   const result = forecastSeries(
-    { values, startS: pool.startS, stepS: pool.stepS, timeZone: pool.timeZone },
+    {
+      values: withoutIntervals(values, pool.startS, pool.stepS, request.exclude ?? []),
+      startS: pool.startS,
+      stepS: pool.stepS,
+      timeZone: pool.timeZone,
+    },
     {
       horizon: params.horizon,
       levels: params.levels,
@@ -181,6 +191,23 @@ export async function predictJobFromHistory(request: {
     seed: resolveParam('seed', request.seed),
     ...(request.gpuUse === undefined ? {} : { gpuUse: request.gpuUse }),
   });
+}
+
+/** A copy of `values` with every step that overlaps one of `intervals` unknown (NaN). */
+export function withoutIntervals(
+  values: Float64Array,
+  startS: number,
+  stepS: number,
+  intervals: readonly { fromS: number; toS: number }[],
+): Float64Array {
+  if (intervals.length === 0) return values;
+  const out = Float64Array.from(values);
+  for (const { fromS, toS } of intervals) {
+    const first = Math.max(0, Math.floor((fromS - startS) / stepS));
+    const end = Math.min(out.length, Math.ceil((toS - startS) / stepS));
+    for (let i = first; i < end; i++) out[i] = Number.NaN;
+  }
+  return out;
 }
 
 /** A `forecast-sessions` request: the jobs (any order), who to forecast and the cut. */

@@ -47,6 +47,20 @@ export function parseInstant(text: string, what: string): number {
   return parsed.toMillis() / 1000;
 }
 
+/** The instant of `text` by {@link parseInstant}, or NaN when it is not one (for schema checks). */
+export function parseInstantOrNaN(text: string): number {
+  try {
+    return parseInstant(text, 'instant');
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Whether {@link parseInstant} reads `text`. */
+export function isInstant(text: string): boolean {
+  return Number.isFinite(parseInstantOrNaN(text));
+}
+
 /** ISO 8601 UTC without milliseconds, e.g. `2012-10-01T00:00:00Z`. */
 export function formatInstant(tS: number): string {
   return DateTime.fromSeconds(tS, { zone: 'utc' }).toISO({ suppressMilliseconds: true }) ?? String(tS);

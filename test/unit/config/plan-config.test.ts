@@ -13,6 +13,7 @@ describe('config plan section', () => {
       accounts: [],
       reservationShareThreshold: Params.reservationShareThreshold.default,
       minForecastConfidence: Params.minForecastConfidence.default,
+      calendar: [],
     });
   });
 
