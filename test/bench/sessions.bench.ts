@@ -45,7 +45,8 @@ const lines: string[] = [
     'last 28 days; at each cut `forecastSessions` with its defaults (1 h windows, 24 ahead, 8 weeks fitted, ' +
     'confidence = Brier skill on the 2 weeks before the cut, actionable from 0.1), then the 24 windows after the ' +
     'cut, which no fit saw, are scored. "Skill after the cut" is 1 − Brier(forecast) / Brier(the entity’s base rate), ' +
-    'pooled over all (entity, window) pairs of the group: above 0 the forecast beats the entity’s base rate.',
+    'pooled over all (entity, window) pairs of the group: above 0 the forecast beats the entity’s base rate. ' +
+    'An account row with no forecasts is a log that records no group ids.',
   '',
   '| log | by | forecasts | actionable | skill after the cut, actionable | skill after the cut, the rest |',
   '|---|---|---:|---:|---:|---:|',
