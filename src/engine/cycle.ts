@@ -50,6 +50,15 @@ export interface PoolFitRequest {
   exclude?: readonly { fromS: number; toS: number }[];
 }
 
+/** The window of a cycle's forecast for one pool, for {@link CycleDeps.announced}. */
+export interface AnnouncedRequest {
+  pool: string;
+  series: EngineSeries;
+  cutS: number;
+  stepS: number;
+  steps: number;
+}
+
 /** A fitted pool forecast, in the series' own unit (GPUs, CPUs, nodes). */
 export interface PoolFit {
   model: string;
@@ -72,6 +81,11 @@ export interface CycleDeps {
   inventory(): Promise<Inventory>;
   /** Fits one pool's forecast (slow: the backtest selects a model). */
   forecast(request: PoolFitRequest): Promise<PoolFit>;
+  /**
+   * Demand the queue announces for the window (pending jobs eligible later: `--begin`), per step in
+   * the series' unit, added on top of the forecast every cycle; absent: none.
+   */
+  announced?(request: AnnouncedRequest): Promise<number[]>;
   /** The planner (pure). */
   plan(input: PlanInput): Plan;
   apply: PlanApplier;
@@ -298,6 +312,24 @@ async function poolForecast(
     };
   }
   const offsetSteps = Math.max(0, Math.floor((cutS - entry.cutS) / stepS));
+  const startS = entry.cutS + offsetSteps * stepS;
+  const steps = Math.ceil(horizonS / stepS);
+  let quantiles = shiftedQuantiles(entry, offsetSteps, steps);
+  // Read every cycle, not cached with the model: a job submitted with --begin since the fit counts now.
+  const announced = (await deps.announced?.({ pool: pool.name, series, cutS: startS, stepS, steps })) ?? [];
+  const peak = Math.max(0, ...announced);
+  if (peak > 0) {
+    quantiles = Object.fromEntries(
+      Object.entries(quantiles).map(([level, values]) => [
+        level,
+        values.map((v, k) => v + (announced[k] ?? 0)),
+      ]),
+    );
+    source = {
+      ...source,
+      why: `${source.why}; + up to ${Math.round(peak * 100) / 100} announced by pending jobs (--begin)`,
+    };
+  }
   return {
     source,
     forecast: poolForecastOf({
@@ -305,9 +337,9 @@ async function poolForecast(
       key,
       series,
       model: entry.model,
-      startS: entry.cutS + offsetSteps * stepS,
+      startS,
       stepS,
-      quantiles: shiftedQuantiles(entry, offsetSteps, Math.ceil(horizonS / stepS)),
+      quantiles,
       accounts: entry.accounts,
     }),
   };

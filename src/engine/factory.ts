@@ -14,7 +14,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { HistoryStore } from '../store/types.js';
 import type { CycleDeps, CycleOptions, PoolFit } from './cycle.js';
-import { accountShares } from './forecasts.js';
+import { accountShares, announcedDemand } from './forecasts.js';
 import type { ReservationUse } from './hysteresis.js';
 import { fileCycleLock } from './lock.js';
 import { fileModelCache, fileStateStore } from './state.js';
@@ -47,6 +47,8 @@ export interface EngineSeams {
 
 /** How far back the account shares of a pool look. */
 const ACCOUNT_SHARE_LOOKBACK_S = 7 * 86_400;
+/** Pending jobs submitted this long before a cut are read for the demand they announce (a --begin further back is rare). */
+const ANNOUNCED_LOOKBACK_S = 30 * 86_400;
 
 /** The I/O the cycle runs on, opened by the caller (the CLI) and closed by it. */
 export interface EngineIo {
@@ -111,6 +113,16 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
           poolOf: poolName,
         }),
       };
+    },
+    announced: async (request) => {
+      const pending: JobRecord[] = [];
+      for await (const batch of io.store.jobs({
+        source,
+        submittedFromS: request.cutS - ANNOUNCED_LOOKBACK_S,
+        submittedBeforeS: request.cutS,
+      }))
+        pending.push(...batch);
+      return announcedDemand(pending, { ...request, poolOf: poolName });
     },
     plan: (input) => seams.planCapacity(input),
     apply: (plan, options) => seams.applyPlan(io.client, plan, options),

@@ -128,3 +128,48 @@ export function accountShares(
     .map(([account, w]) => ({ account, share: Math.round((w / total) * 1e6) / 1e6 }))
     .sort((a, b) => b.share - a.share || (a.account < b.account ? -1 : 1));
 }
+
+/**
+ * Demand the queue already announces: jobs submitted before the cut that have not started by it and
+ * become eligible only later (`sbatch --begin`), counted in the series' unit over [eligible, eligible +
+ * time limit) — the limit, not a predicted runtime, because capacity is planned for what the job may
+ * use. Per step of the forecast window from `cutS`, time-weighted like the demand series. Jobs waiting
+ * on a dependency or held have no known eligible time and are not counted here.
+ */
+export function announcedDemand(
+  jobs: Iterable<JobRecord>,
+  options: {
+    pool: string;
+    series: EngineSeries;
+    cutS: number;
+    stepS: number;
+    steps: number;
+    poolOf: (job: JobRecord) => string;
+  },
+): number[] {
+  const out = new Array<number>(options.steps).fill(0);
+  const endOfWindow = options.cutS + options.steps * options.stepS;
+  for (const job of jobs) {
+    if (job.submitS >= options.cutS) continue;
+    if (job.startS !== null && job.startS < options.cutS) continue;
+    if (job.endS !== null && job.endS < options.cutS) continue;
+    if (job.eligibleS === null || job.eligibleS <= options.cutS || job.eligibleS >= endOfWindow) continue;
+    if (options.pool !== '*' && options.poolOf(job) !== options.pool) continue;
+    const units =
+      options.series === 'demand_gpu'
+        ? job.gpuCount
+        : options.series === 'demand_nodes'
+          ? Math.max(1, job.nodeCount)
+          : job.cpuCount;
+    if (!(units > 0)) continue;
+    const fromS = job.eligibleS;
+    const toS = fromS + (job.timeLimitS ?? options.stepS);
+    for (let k = Math.floor((fromS - options.cutS) / options.stepS); k < options.steps; k++) {
+      const a = Math.max(fromS, options.cutS + k * options.stepS);
+      const b = Math.min(toS, options.cutS + (k + 1) * options.stepS);
+      if (b <= a) break;
+      out[k] = (out[k] ?? 0) + (units * (b - a)) / options.stepS;
+    }
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  announcedDemand,
   accountShares,
   cacheVerdict,
   nodeTypesServing,
@@ -142,5 +143,87 @@ describe('accountShares', () => {
       { account: 'research', share: 0.5 },
       { account: 'teach', share: 0.5 },
     ]);
+  });
+});
+
+describe('announcedDemand', () => {
+  const CUT = 1_700_000_000 - (1_700_000_000 % 900);
+  const pending = (over: Partial<JobRecord>): JobRecord => ({
+    source: 'test',
+    jobId: 'j',
+    name: null,
+    user: 'u',
+    account: null,
+    partition: 'gpu',
+    qos: null,
+    state: 'PENDING',
+    exitCode: null,
+    submitS: CUT - 600,
+    eligibleS: CUT + 1800,
+    startS: null,
+    endS: null,
+    timeLimitS: 1800,
+    nodeCount: 1,
+    cpuCount: 8,
+    memMiB: 0,
+    gpuCount: 2,
+    gpuType: 'h100',
+    features: [],
+    reservation: null,
+    maxRssMiB: null,
+    totalCpuS: null,
+    ...over,
+  });
+  const window = {
+    pool: 'gpu/h100',
+    series: 'demand_gpu' as const,
+    cutS: CUT,
+    stepS: 900,
+    steps: 6,
+    poolOf: poolName,
+  };
+
+  it('counts a job that begins later over its time limit, from its eligible time', () => {
+    expect(announcedDemand([pending({})], window)).toEqual([0, 0, 2, 2, 0, 0]);
+    // Half a step: time-weighted.
+    expect(announcedDemand([pending({ eligibleS: CUT + 450, timeLimitS: 900 })], window)).toEqual([
+      1, 1, 0, 0, 0, 0,
+    ]);
+  });
+
+  it('leaves out jobs eligible now, started, ended, of another pool or submitted after the cut', () => {
+    const none = [
+      pending({ eligibleS: CUT - 60 }),
+      pending({ startS: CUT - 10 }),
+      pending({ endS: CUT - 5, state: 'CANCELLED' }),
+      pending({ gpuType: 'a100' }),
+      pending({ submitS: CUT + 1 }),
+      pending({ eligibleS: null }),
+    ];
+    expect(announcedDemand(none, window)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(announcedDemand([pending({})], { ...window, series: 'demand_cpu', pool: '*' })).toEqual([
+      0, 0, 8, 8, 0, 0,
+    ]);
+  });
+});
+
+describe('the cycle with demand the queue announces', () => {
+  it('adds it on top of the (cached) forecast every cycle and says so', async () => {
+    const deps = fakeDeps({ gpus: 0 });
+    const asked: number[] = [];
+    deps.announced = (request) => {
+      asked.push(request.cutS);
+      return Promise.resolve(Array.from({ length: request.steps }, (_, k) => (k === 0 ? 6 : 0)));
+    };
+    const options = { pools, accounts: [], costs, params: { stepS: 900, horizonS: 3600, refitEveryS: 7200 } };
+    const first = await planCycle(deps, options);
+    expect(deps.planInputs[0]?.forecasts[0]?.quantiles['0.9']?.[0]).toBeCloseTo(7, 6);
+    expect(first.forecasts[0]?.why).toMatch(/announced by pending jobs/);
+    deps.clock.advance(900_000);
+    const second = await planCycle(deps, options);
+    expect(second.forecasts[0]?.source).toBe('cache');
+    expect(asked).toHaveLength(2);
+    // The cached forecast moved one step (0.001 more in the fake); the announced 6 is added again.
+    expect(deps.planInputs[1]?.forecasts[0]?.quantiles['0.9']?.[0]).toBeCloseTo(7.001, 6);
   });
 });
