@@ -275,7 +275,8 @@ for (const l of logs) {
   const trace = await openTrace(l.source);
   const ts = await seriesFromJobs(trace.jobs, { stepS: 3600, timeZone: trace.timeZone });
   // Largest by CPU demand, not by job count: a pool of many tiny interactive jobs is a flat series.
-  const cpuHours = (x: PoolSeries): number => (x.values['demand_cpu'] ?? []).reduce((a, v) => a + v, 0);
+  const cpuHours = (x: PoolSeries): number =>
+    Array.from(x.values['demand_cpu'] ?? []).reduce((a, v) => a + v, 0);
   const largest = [...ts.series].sort((a, b) => cpuHours(b) - cpuHours(a))[0]?.pool ?? '';
   const whole = await seriesFromJobs((await openTrace(l.source)).jobs, {
     stepS: 3600,
