@@ -72,6 +72,9 @@ export interface JobPredictor {
  */
 export const JOB_MODEL_VERSION = 1;
 
+/** Features per job (`JobFeatures.of`); a saved forest reading another column is refused. */
+export const JOB_FEATURE_COUNT = 11;
+
 /** One decision tree: a leaf's value, or `[feature, threshold, below, at or above]`. */
 export type JobTreeNode = number | readonly [number, number, JobTreeNode, JobTreeNode];
 
