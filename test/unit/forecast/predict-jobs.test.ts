@@ -212,6 +212,31 @@ describe('per-job predictions from a cached model', () => {
     expect(predicted(await predictJobs(history, [target], options())).modelFrom).toBe('cache');
   });
 
+  it('retrains when an imported source is replaced by other content, even with as many jobs', async () => {
+    const imported = new MemoryStore();
+    const importAs = async (sha: string, records: readonly JobRecord[]): Promise<void> => {
+      const writer = await imported.beginImport({
+        source: 'swf:log',
+        contentSha256: sha,
+        fileName: 'log.swf',
+        importedAtS: T0,
+      });
+      await writer.put(records.map((r) => ({ ...r, source: 'swf:log' })));
+      await writer.publish();
+    };
+    await importAs('aa', jobs(0, 400));
+    const h = storeJobHistory(imported);
+    expect(predicted(await predictJobs(h, [target], options())).modelFrom).toBe('trained');
+    expect(predicted(await predictJobs(h, [target], options())).modelFrom).toBe('cache');
+    await importAs(
+      'bb',
+      jobs(0, 400).map((j) => ({ ...j, timeLimitS: 86_400 })),
+    );
+    const replaced = await predictJobs(h, [target], options());
+    expect(predicted(replaced).modelFrom).toBe('trained');
+    expect(replaced.models[0]?.reason).toMatch(/source swf:log holds other content/);
+  });
+
   it('retrains for other settings (seed, time zone) instead of answering with the wrong model', async () => {
     await predictJobs(history, [target], options());
     const seeded = await predictJobs(history, [target], options({ seed: 9 }));
