@@ -22,11 +22,30 @@ import {
  * read or does not match the schema is a miss that the caller rebuilds, never a failed prediction.
  */
 
-const TreeNodeSchema: z.ZodType<JobTreeNode> = z.lazy(() =>
-  z.union([
-    z.number(),
-    z.tuple([z.number().int().nonnegative(), z.number(), TreeNodeSchema, TreeNodeSchema]),
-  ]),
+/**
+ * Whether `value` is a tree node, down to its leaves. A hand-written walk rather than a recursive zod
+ * schema: a forest has tens of thousands of nodes, and a warm prediction's budget is a second.
+ */
+function isTreeNode(value: unknown, depth = 0): value is JobTreeNode {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (!Array.isArray(value) || value.length !== 4 || depth > MAX_TREE_DEPTH) return false;
+  const [column, threshold, below, above] = value as unknown[];
+  return (
+    Number.isInteger(column) &&
+    (column as number) >= 0 &&
+    typeof threshold === 'number' &&
+    Number.isFinite(threshold) &&
+    isTreeNode(below, depth + 1) &&
+    isTreeNode(above, depth + 1)
+  );
+}
+
+/** Deeper than any tree the model grows (depth 8): a deeper one is damage, not a model. */
+const MAX_TREE_DEPTH = 64;
+
+const TreeNodeSchema = z.custom<JobTreeNode>(
+  (value) => isTreeNode(value),
+  'not a tree node: a leaf value, or [column, threshold, below, at or above]',
 );
 
 /** The deepest split column a tree uses, so that a forest can be checked against its column lists. */
