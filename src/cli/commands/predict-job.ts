@@ -240,6 +240,8 @@ export const predictJobCommand: CommandModule<GlobalArgs, PredictJobArgs> = {
       .option('job', { type: 'string', array: true, describe: 'Job id (repeat for several)' })
       .option('jobs-file', {
         type: 'string',
+        // One value, always: yargs would otherwise read a lone `-` (stdin) as no value.
+        nargs: 1,
         describe:
           'File of jobs, one per line: an id or a JSON object ({"jobId": …} or a job record); - for stdin',
       })
