@@ -179,7 +179,13 @@ export async function predictJobs(
       const found = byId.get(j) ?? [];
       const [first] = found;
       if (first === undefined)
-        return { jobId: j, error: new JobPredictionError(j, 'no job with this id in the history') };
+        return {
+          jobId: j,
+          error: new JobPredictionError(
+            j,
+            'no job with this id in the history (check the id and the source; a job is there once collected or imported)',
+          ),
+        };
       if (found.length > 1) {
         const sources = found.map((f) => f.source).join(', ');
         return {

@@ -93,7 +93,8 @@ describe('predict-job: several jobs per call, from the job model cache', () => {
       jobId: 'nope',
       error: {
         name: 'JobPredictionError',
-        message: 'cannot predict job nope: no job with this id in the history',
+        message:
+          'cannot predict job nope: no job with this id in the history (check the id and the source; a job is there once collected or imported)',
       },
     });
     expect(third).toMatchObject({ jobId: '392' });

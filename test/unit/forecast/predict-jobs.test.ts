@@ -318,7 +318,9 @@ describe('per-job predictions from a cached model', () => {
     ]);
     const errors = result.outcomes.flatMap((o) => (o.ok ? [] : [o.error]));
     expect(errors.every((e) => e instanceof JobPredictionError)).toBe(true);
-    expect(errors[0]?.message).toBe('cannot predict job nope: no job with this id in the history');
+    expect(errors[0]?.message).toBe(
+      'cannot predict job nope: no job with this id in the history (check the id and the source; a job is there once collected or imported)',
+    );
     expect(errors[1]?.message).toMatch(/held by 2 sources \(slurm:other, slurm:test\)/);
     // One model for the three jobs of day 4.
     expect(result.models).toHaveLength(1);
