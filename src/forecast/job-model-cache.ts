@@ -289,7 +289,8 @@ async function prune(dir: string, keep: number, justWritten: string): Promise<vo
       mtimeMs: (await stat(join(dir, name)).catch(() => null))?.mtimeMs ?? 0,
     })),
   );
-  dated.sort((a, b) => a.mtimeMs - b.mtimeMs);
+  // Oldest written first; files written within one clock tick, the earlier cut first.
+  dated.sort((a, b) => a.mtimeMs - b.mtimeMs || Number.parseInt(a.name, 10) - Number.parseInt(b.name, 10));
   for (const { name } of dated.slice(0, names.length - (keep - 1)))
     await rm(join(dir, name), { force: true });
 }

@@ -296,14 +296,24 @@ describe('per-job predictions from a cached model', () => {
     expect(log.lines.find((l) => l.level === 'warn')?.message).toMatch(/could not be saved/);
   });
 
-  it('reads an unreadable cache file as a miss to rebuild', async () => {
-    if (process.getuid?.() === 0) return; // root reads a file whatever its mode
+  // Root reads a file whatever its mode, so there the file cannot be made unreadable.
+  it.skipIf(process.getuid?.() === 0)('reads an unreadable cache file as a miss to rebuild', async () => {
     await predictJobs(history, [target], options());
     const path = join(cache.location, `${cutOfTarget}.json`);
     await chmod(path, 0o000);
     const log = captureLog();
     expect(predicted(await predictJobs(history, [target], options({ log }))).modelFrom).toBe('trained');
     expect(String(log.lines[0]?.fields['reason'])).toMatch(/cannot be read/);
+  });
+
+  it('keeps the most recently written entries and prunes older cuts', async () => {
+    await store.upsertJobs(jobs(400, 700));
+    const small = fileJobModelCache(join(dir, 'small'), { keep: 2 });
+    for (const id of ['50', '150', '250']) await predictJobs(history, [id], options({ cache: small }));
+    expect((await readdir(join(dir, 'small'))).sort()).toEqual([
+      `${T0 + 1 * DAY}.json`,
+      `${T0 + 2 * DAY}.json`,
+    ]);
   });
 
   it('predicts a batch: an unknown or ambiguous id is an error for that job alone', async () => {
