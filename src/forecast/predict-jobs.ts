@@ -192,7 +192,7 @@ export async function predictJobs(
           jobId: j,
           error: new JobPredictionError(
             j,
-            `the id is held by ${found.length} sources (${sources}); name one with --source`,
+            `the id is held by ${found.length} sources (${sources}); predict from one of them (the history's source, --source)`,
           ),
         };
       }
@@ -222,7 +222,7 @@ export async function predictJobs(
       prediction: { ...prediction, trainedBeforeS: loaded.use.cutS, modelFrom: loaded.use.from },
     });
   }
-  return { outcomes, models: [...models.values()].map((m) => m.use) };
+  return { outcomes, models: [...models.values()].map((m) => m.use).sort((a, b) => a.cutS - b.cutS) };
 }
 
 /** A model for every cut: loaded when the cache may answer, trained (and saved) otherwise. */

@@ -197,6 +197,16 @@ describe('per-job predictions from a cached model', () => {
     expect(predicted(again, 1).trainedBeforeS).toBe(cutOfTarget);
   });
 
+  it('lists the models a call used by cut, loaded and trained alike', async () => {
+    await store.upsertJobs(jobs(400, 500));
+    await predictJobs(history, ['495'], options());
+    const mixed = await predictJobs(history, ['495', target], options());
+    expect(mixed.models.map((m) => [m.cutS, m.from, m.reason])).toEqual([
+      [cutOfTarget, 'trained', 'no cached model for this cut'],
+      [T0 + 5 * DAY, 'cache', null],
+    ]);
+  });
+
   it('retrains a model trained before its source was collected an hour past the cut, then keeps it', async () => {
     await store.setWatermark(SOURCE, cutOfTarget + 600);
     expect(predicted(await predictJobs(history, [target], options())).modelFrom).toBe('trained');
