@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import { IANAZone } from 'luxon';
-import { RandomForestRegression } from 'ml-random-forest';
+import type * as ForestLibrary from 'ml-random-forest';
+import type { RandomForestRegression } from 'ml-random-forest';
 import type { GpuUseRecord } from '../shared/gpu-use-record.js';
 import type { JobRecord } from '../shared/job-record.js';
 import { InvalidSeriesError, JobPredictionError } from './errors.js';
@@ -225,8 +227,16 @@ export function compactForest(rf: RandomForestRegression): JobForest {
   };
 }
 
+/**
+ * ml-random-forest (with ml-matrix and ml-cart under it) is required when a forest is fitted, not when
+ * this module loads: a prediction from a saved model never needs it, and it answers in well under a
+ * second only if it loads nothing it does not use. Node's module cache keeps it after the first fit.
+ */
+const requireModule = createRequire(import.meta.url);
+
 function fitForest(rows: number[][], y: number[], options: ResolvedJobModelOptions): JobForest {
-  const rf = new RandomForestRegression({
+  const { RandomForestRegression: Forest } = requireModule('ml-random-forest') as typeof ForestLibrary;
+  const rf = new Forest({
     seed: options.seed,
     maxFeatures: 0.7,
     replacement: false,
