@@ -316,7 +316,10 @@ export class InfluxStore implements HistoryStore {
     const found: JobRecord[] = [];
     // job_id is a field: the same regular-expression match `#deleteMovedPoints` uses, LOOKUP_IDS at a time.
     for (let i = 0; i < unique.length; i += LOOKUP_IDS) {
-      const ids = unique.slice(i, i + LOOKUP_IDS).map(escapeRegex).join('|');
+      const ids = unique
+        .slice(i, i + LOOKUP_IDS)
+        .map(escapeRegex)
+        .join('|');
       const rows = await this.#query(
         `SELECT * FROM ${Measurements.job} WHERE ${where}job_id =~ /^(?:${ids})$/ AND time >= 0 ORDER BY time`,
       );
