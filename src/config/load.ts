@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { Redactor } from '../../sdk/index.js';
+// The redactor module alone: the SDK's index loads every transport and wire format (~0.1 s), which
+// every command that reads its config would pay.
+import { Redactor } from '../../sdk/redact.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { ConfigError } from './errors.js';
 

@@ -319,7 +319,7 @@ export const EngineConfigSchema = z
       .min(1)
       .default('.slurmcast/engine')
       .describe(
-        'Directory of the engine state: cooldowns, the last cycle, the forecast model cache and the run lock',
+        'Directory of the engine state: cooldowns, the last cycle, the model caches (forecasts; jobs of SWF or InfluxDB) and the run lock',
       ),
     pools: z
       .array(

@@ -309,6 +309,30 @@ export class InfluxStore implements HistoryStore {
     }
   }
 
+  async jobsByIds(jobIds: readonly string[], query: Pick<JobQuery, 'source'> = {}): Promise<JobRecord[]> {
+    await this.#ensureReady();
+    const where = `${jobWhere(query)}${await this.#liveClause(query.source)}`;
+    const unique = [...new Set(jobIds)];
+    const found: JobRecord[] = [];
+    // job_id is a field: the same regular-expression match `#deleteMovedPoints` uses, LOOKUP_IDS at a time.
+    for (let i = 0; i < unique.length; i += LOOKUP_IDS) {
+      const ids = unique
+        .slice(i, i + LOOKUP_IDS)
+        .map(escapeRegex)
+        .join('|');
+      const rows = await this.#query(
+        `SELECT * FROM ${Measurements.job} WHERE ${where}job_id =~ /^(?:${ids})$/ AND time >= 0 ORDER BY time`,
+      );
+      for (const row of rows) found.push(jobFromRow(row));
+    }
+    return found.sort(
+      (a, b) =>
+        Math.floor(a.submitS) - Math.floor(b.submitS) ||
+        (a.source < b.source ? -1 : a.source > b.source ? 1 : 0) ||
+        (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0),
+    );
+  }
+
   async countJobs(query: JobQuery = {}): Promise<number> {
     await this.#ensureReady();
     const { beforeS } = wholeSecondBounds(query);

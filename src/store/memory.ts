@@ -114,6 +114,22 @@ export class MemoryStore implements HistoryStore {
     }
   }
 
+  jobsByIds(jobIds: readonly string[], query: Pick<JobQuery, 'source'> = {}): Promise<JobRecord[]> {
+    this.#check();
+    const wanted = new Set(jobIds);
+    return Promise.resolve(
+      this.#matching(query)
+        .filter((job) => wanted.has(job.jobId))
+        .sort(
+          (a, b) =>
+            Math.floor(a.submitS) - Math.floor(b.submitS) ||
+            compare(a.source, b.source) ||
+            compare(a.jobId, b.jobId),
+        )
+        .map(copyJob),
+    );
+  }
+
   countJobs(query: JobQuery = {}): Promise<number> {
     this.#check();
     return Promise.resolve(this.#matching(query).length);

@@ -219,6 +219,10 @@ export class SpooledStore implements HistoryStore {
     return this.#inner.jobs(query);
   }
 
+  jobsByIds(jobIds: readonly string[], query?: Pick<JobQuery, 'source'>): Promise<JobRecord[]> {
+    return this.#inner.jobsByIds(jobIds, query);
+  }
+
   countJobs(query?: JobQuery): Promise<number> {
     return this.#inner.countJobs(query);
   }

@@ -106,6 +106,8 @@ const JOB_UPDATES = JOB_INSERT_COLUMNS.split(',')
   .filter((c) => c !== 'source_id' && c !== 'job_id')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
+/** Ids per lookup statement in `jobsByIds` (far below SQLite's 32,766 parameters). */
+const IDS_PER_LOOKUP = 500;
 /** Rows per INSERT statement (SQLite allows 32,766 parameters; 32 × 23 stays far below). */
 const ROWS_PER_STATEMENT = 32;
 
@@ -410,6 +412,36 @@ export class EmbeddedStore implements HistoryStore {
     } finally {
       if (reader !== this.#db) reader.close();
     }
+  }
+
+  jobsByIds(jobIds: readonly string[], query: Pick<JobQuery, 'source'> = {}): Promise<JobRecord[]> {
+    this.#check();
+    const { sql, params } = jobFilter(query);
+    const unique = [...new Set(jobIds)];
+    const found: JobRecord[] = [];
+    // CROSS JOIN keeps sources as the outer loop, so each source's rows are found through the primary
+    // key (source_id, job_id): a few index lookups per id, whatever the number of jobs stored (the
+    // planner would otherwise scan the whole key index).
+    for (let at = 0; at < unique.length; at += IDS_PER_LOOKUP) {
+      const ids = unique.slice(at, at + IDS_PER_LOOKUP);
+      const rows = this.#guard('read', () =>
+        this.#db
+          .prepare(
+            `SELECT ${JOB_COLUMNS} FROM sources s CROSS JOIN jobs j ON j.source_id = s.id
+             WHERE ${sql} AND j.job_id IN (${ids.map(() => '?').join(', ')})`,
+          )
+          .all(...params, ...ids),
+      ) as RawJobRow[];
+      for (const row of rows) found.push(toJob(row));
+    }
+    return Promise.resolve(
+      found.sort(
+        (a, b) =>
+          Math.floor(a.submitS) - Math.floor(b.submitS) ||
+          (a.source < b.source ? -1 : a.source > b.source ? 1 : 0) ||
+          (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0),
+      ),
+    );
   }
 
   countJobs(query: JobQuery = {}): Promise<number> {

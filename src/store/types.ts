@@ -167,6 +167,13 @@ export interface HistoryStore {
    * @throws {StoreError} when the store cannot be read.
    */
   jobs(query?: JobQuery): AsyncIterable<readonly JobRecord[]>;
+  /**
+   * The jobs with these ids, of every source or of `query.source`, ordered by submit second, then
+   * source, then id; an id the store does not hold is absent, and one held by several sources comes
+   * once per source. A lookup by key: it reads the jobs asked for, not the whole history.
+   * @throws {StoreError} when the store cannot be read.
+   */
+  jobsByIds(jobIds: readonly string[], query?: Pick<JobQuery, 'source'>): Promise<JobRecord[]>;
   /** Counts matching jobs. @throws {StoreError} when the store cannot be read. */
   countJobs(query?: JobQuery): Promise<number>;
   /**

@@ -207,6 +207,24 @@ function defineStoreContract<H extends StoreHarness>(
       expect((await all(store, { source: 'b' })).map((r) => r.source)).toEqual(['b']);
     });
 
+    it('finds jobs by id, in every source or one, without the ids it does not hold', async () => {
+      await store.upsertJobs([
+        job({ jobId: '7', source: 'a', submitS: 1_700_000_050 }),
+        job({ jobId: '7', source: 'b', submitS: 1_700_000_020 }),
+        job({ jobId: '8', source: 'a', submitS: 1_700_000_010, partition: 'cpu' }),
+        job({ jobId: 'x.1', source: 'a', submitS: 1_700_000_030 }),
+        job({ jobId: '9', source: 'a', submitS: 1_700_000_040 }),
+      ]);
+      const key = (r: JobRecord): string => `${r.source}/${r.jobId}`;
+      expect((await store.jobsByIds(['7', '8', 'nope', '7'])).map(key)).toEqual(['a/8', 'b/7', 'a/7']);
+      expect((await store.jobsByIds(['7'], { source: 'b' })).map(key)).toEqual(['b/7']);
+      // An id with a regular-expression or SQL character is looked up as it is written.
+      expect((await store.jobsByIds(['x.1', 'x?1', "9' OR '1'='1"])).map(key)).toEqual(['a/x.1']);
+      expect(await store.jobsByIds([])).toEqual([]);
+      const [eight] = await store.jobsByIds(['8']);
+      expect(eight).toEqual(job({ jobId: '8', source: 'a', submitS: 1_700_000_010, partition: 'cpu' }));
+    });
+
     it('filters by source, partition and a half-open submit-time range', async () => {
       const t0 = 1_600_000_000;
       await store.upsertJobs([
@@ -403,6 +421,7 @@ function defineStoreContract<H extends StoreHarness>(
         expect(await store.countJobs({ source: 'swf:log' })).toBe(0);
         expect(await store.countJobs()).toBe(1);
         expect((await all(store)).map((r) => r.source)).toEqual(['slurm:test']);
+        expect((await store.jobsByIds(['1', '2'])).map((r) => r.source)).toEqual(['slurm:test']);
         expect(await store.manifests()).toEqual([]);
         const published = await writer.publish();
         expect(published).toEqual({ ...manifest('aa'), jobCount: 4 });

@@ -12,10 +12,10 @@ export interface CliResult {
 /** Runs the CLI from source in a child process, as a user would, and collects its output. */
 export function runCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--import', 'tsx', mainPath, ...args],
       { env: { ...process.env, ...options.env }, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 },
@@ -24,6 +24,8 @@ export function runCli(
         resolve({ code, stdout, stderr });
       },
     );
+    // Standard input: what the test gives, else nothing (a closed pipe, as from `< /dev/null`).
+    child.stdin?.end(options.input ?? '');
   });
 }
 

@@ -152,6 +152,54 @@ describe('a command stopped by a signal', () => {
     expect(await countIn('swf:big')).toBe(0);
   });
 
+  it('Ctrl-C stops predict-job while it trains a job model: exit 130, no model or temporary file left', async () => {
+    const storePath = join(dir, 'predict.db');
+    const store = openEmbeddedStore(storePath);
+    // 3,000 jobs of varied runtimes: a model over the last 1,500 takes seconds to train.
+    await store.upsertJobs(
+      Array.from({ length: 3000 }, (_, i) => {
+        const submitS = 1_704_067_200 + i * 600;
+        const runS = 60 + ((i * 7919) % 3600) + (i % 13) * 300;
+        return {
+          source: 'slurm:stop',
+          jobId: String(i + 1),
+          name: `job${i % 17}`,
+          user: `u${i % 23}`,
+          account: null,
+          partition: i % 3 === 0 ? 'gpu' : 'batch',
+          qos: null,
+          state: 'COMPLETED' as const,
+          exitCode: 0,
+          submitS,
+          eligibleS: submitS,
+          startS: submitS + 10,
+          endS: submitS + 10 + runS,
+          timeLimitS: 3600 * (1 + (i % 9)),
+          nodeCount: 1 + (i % 4),
+          cpuCount: 1 + (i % 32),
+          memMiB: 1024 * (1 + (i % 16)),
+          gpuCount: i % 3 === 0 ? 1 : 0,
+          gpuType: null,
+          features: [],
+          reservation: null,
+          maxRssMiB: 100 + ((i * 31) % 4000),
+          totalCpuS: null,
+        };
+      }),
+    );
+    await store.close();
+    const run = startCli(['--json', 'predict-job', '--store', storePath, '--job', '2999'], {
+      env: progressEnv,
+    });
+    const result = await stopOnceStarted(run, /training job models/, 'SIGINT');
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stopMs).toBeLessThan(STOPPED_WITHIN_MS);
+    expect(result.stdout).toBe('');
+    expect(tree(`${storePath}.job-models`).filter((p) => p.endsWith('.json') || p.endsWith('.tmp'))).toEqual(
+      [],
+    );
+  });
+
   it('SIGTERM stops a collect waiting on Slurm: exit 143, and its lock directory is removed', async () => {
     // A stand-in `sacct` that answers nothing and ends once the CLI process is gone.
     const spoolDir = join(dir, 'collect-spool');

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../../src/shared/job-record.js';
 import { JobPredictionError } from '../../../src/forecast/errors.js';
-import { gpusActuallyUsed, predictJob, trainJobPredictor } from '../../../src/forecast/jobs.js';
+import { RandomForestRegression } from 'ml-random-forest';
+import {
+  compactForest,
+  fitJobModel,
+  forestValue,
+  gpusActuallyUsed,
+  jobPredictorFromModel,
+  predictJob,
+  trainJobPredictor,
+} from '../../../src/forecast/jobs.js';
+import { seededRng } from '../../../src/shared/rng.js';
 import type { GpuUseRecord } from '../../../src/shared/gpu-use-record.js';
 
 /** User k always runs about k·10 minutes whatever they ask for (1 h … 8 h). */
@@ -76,6 +86,40 @@ describe('per-job predictions', () => {
     const predictor = trainJobPredictor(all, { asOfS: 1_200_000 });
     expect(() => predictor.predict(all[0] as JobRecord)).toThrow(JobPredictionError);
     expect(() => predictJob(all, 'nope')).toThrow(JobPredictionError);
+  });
+});
+
+describe('the fitted model as plain data', () => {
+  it('predicts exactly what ml-random-forest predicts from the same trees', () => {
+    const rng = seededRng(7);
+    const rows = Array.from({ length: 400 }, () => Array.from({ length: 6 }, () => rng.next() * 10));
+    const y = rows.map((r) => (r[0] ?? 0) * 2 + Math.sin(r[3] ?? 0) + ((r[5] ?? 0) > 5 ? 3 : 0));
+    const rf = new RandomForestRegression({
+      seed: 3,
+      maxFeatures: 0.7,
+      replacement: false,
+      nEstimators: 12,
+      useSampleBagging: true,
+      noOOB: true,
+      treeOptions: { maxDepth: 8, minNumSamples: 5 },
+    });
+    rf.train(rows, y);
+    const forest = compactForest(rf);
+    expect(forest.trees).toHaveLength(12);
+    const probes = Array.from({ length: 200 }, () => Array.from({ length: 6 }, () => rng.next() * 12 - 1));
+    const library = rf.predict(probes);
+    probes.forEach((row, i) => expect(forestValue(forest, row)).toBe(library[i]));
+  });
+
+  it('predicts the same after a JSON round trip as the model it was saved from', () => {
+    const all = jobs(300);
+    const model = fitJobModel(all, { asOfS: all[250]?.submitS ?? 0 });
+    const loaded = JSON.parse(JSON.stringify(model)) as typeof model;
+    for (const job of all.slice(250)) {
+      expect(jobPredictorFromModel(loaded).predict(job)).toEqual(jobPredictorFromModel(model).predict(job));
+    }
+    expect(model.trainedOn).toBeGreaterThan(200);
+    expect(model.lastEndS).toBeLessThan(all[250]?.submitS ?? 0);
   });
 });
 
