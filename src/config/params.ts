@@ -231,7 +231,8 @@ export const Params = {
     // which would make the simulator allocate state for every node.
     max: 1_000_000,
     integer: true,
-    description: 'Machine size; 0 = unlimited (cloud). Default: from the SWF header, or the store’s node inventory',
+    description:
+      'Machine size; 0 = unlimited (cloud). Default: from the SWF header, or the store’s node inventory',
   }),
   cpusPerNode: param({
     flag: '--cpus-per-node',
@@ -241,7 +242,8 @@ export const Params = {
     // Today's largest nodes have a few hundred cores; 65,536 is far beyond any of them.
     max: 65_536,
     integer: true,
-    description: 'With --store: CPUs of each node of a one-pool machine, instead of the store’s node inventory',
+    description:
+      'With --store: CPUs of each node of a one-pool machine, instead of the store’s node inventory',
   }),
   days: param({
     flag: '--days',

@@ -192,7 +192,9 @@ const CalendarEventSchema = z
     name: z.string().min(1).describe('What it is, as plans and logs name it'),
     kind: z
       .enum(['maintenance', 'campaign'])
-      .describe('maintenance: the pools are down (nothing planned, its hours not learnt from); campaign: a known burst'),
+      .describe(
+        'maintenance: the pools are down (nothing planned, its hours not learnt from); campaign: a known burst',
+      ),
     from: instantText.describe('Start (ISO 8601)'),
     to: instantText.describe('End, exclusive (ISO 8601)'),
     pools: z
