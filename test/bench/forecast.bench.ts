@@ -59,9 +59,10 @@ const WHY = `### Why the misses
 - **Coverage.** The conformal intervals are calibrated on the backtest; they over-cover where the backtest
   period was more volatile than the held-out month (KTH, LLNL-Thunder at 168 h: 0.86–0.87) and under-cover
   Curie's whole queue at 168 h (0.68), whose held-out month had larger swings than its backtest.
-- **Speed.** The 1,000-series timing was taken with two other benchmarks and a lab running on the same two
-  cores (load average above 6); it is re-run on an idle machine before its figure is relied on. The two new
-  candidates add about a quarter to the work per series.
+- **Speed.** The 1,000-series timing was taken with another benchmark and a lab running on the same two
+  cores (see its load average); it is re-run on an idle machine before its figure is relied on. It was
+  43 s before the two new candidates were added (load average 1.3–3.3 then): they cost part of the
+  difference, the busier machine the rest, in shares not measured apart.
 - **Per-job, KTH.** KTH users ask for close to what they use (median runtime/request 0.41), and the
   forest's median error is worse than the request's; it is closer than the request for about half of the
   jobs. On every other log, where users ask for much more than they use, it is closer for 65–95 %.
