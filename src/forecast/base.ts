@@ -374,6 +374,35 @@ export function pointForecast(spec: ModelSpec, series: SeriesInput, horizon: num
   return spec.train(history, ctx).forecast(history, horizon);
 }
 
+/** The values of the same slot in up to `weeks` earlier weeks known before `limit` (a shared scratch array). */
+const sameSlotScratch: number[] = [];
+function sameSlotValues(
+  history: Float64Array,
+  cal: Calendar,
+  i: number,
+  weeks: number,
+  limit: number,
+): number[] {
+  // First whole-week lag that is already known at `limit`.
+  const k = i >= limit ? Math.floor((i - limit) / cal.slotsPerWeek) + 1 : 1;
+  const xs = sameSlotScratch;
+  xs.length = 0;
+  for (let w = 0; w < weeks; w++) {
+    const j = sameSlotLag(cal, i, 'week', k + w);
+    if (j < 0) break;
+    if (j < limit) xs.push(history[j] ?? 0);
+  }
+  return xs;
+}
+
+/** With no earlier week known: the same hour of the last known day, else the last known value. */
+function noWeekFallback(history: Float64Array, cal: Calendar, i: number, limit: number): number {
+  const d = i >= limit ? Math.floor((i - limit) / cal.slotsPerDay) + 1 : 1;
+  const j = sameSlotLag(cal, i, 'day', d);
+  if (j >= 0 && j < limit) return history[j] ?? 0;
+  return history[Math.max(0, limit - 1)] ?? 0;
+}
+
 /**
  * The mean of the same local slot (hour of week for hourly data) over `weeks` weeks, taken from the
  * most recent weeks strictly before `limit`. Falls back to the same slot of earlier days, then to the
@@ -386,31 +415,14 @@ export function weekProfileAt(
   weeks: number,
   limit: number,
 ): number {
-  // First whole-week lag that is already known at `limit`.
-  const period = cal.slotsPerWeek;
-  const k = i >= limit ? Math.floor((i - limit) / period) + 1 : 1;
+  const xs = sameSlotValues(history, cal, i, weeks, limit);
+  if (xs.length === 0) return noWeekFallback(history, cal, i, limit);
   let sum = 0;
-  let count = 0;
-  for (let w = 0; w < weeks; w++) {
-    const j = sameSlotLag(cal, i, 'week', k + w);
-    if (j < 0) break;
-    if (j >= limit) continue;
-    sum += history[j] ?? 0;
-    count++;
-  }
-  if (count > 0) return sum / count;
-  const d = i >= limit ? Math.floor((i - limit) / cal.slotsPerDay) + 1 : 1;
-  const j = sameSlotLag(cal, i, 'day', d);
-  if (j >= 0 && j < limit) return history[j] ?? 0;
-  return history[Math.max(0, limit - 1)] ?? 0;
+  for (const x of xs) sum += x;
+  return sum / xs.length;
 }
 
-const medianScratch: number[] = [];
-
-/**
- * Like {@link weekProfileAt}, the median instead of the mean: over the same slot of up to `weeks`
- * earlier weeks known before `limit` (the last known value when there is none).
- */
+/** Like {@link weekProfileAt}, the median instead of the mean: one odd week does not move it. */
 export function weekMedianAt(
   history: Float64Array,
   cal: Calendar,
@@ -418,15 +430,8 @@ export function weekMedianAt(
   weeks: number,
   limit: number,
 ): number {
-  const k = i >= limit ? Math.floor((i - limit) / cal.slotsPerWeek) + 1 : 1;
-  const xs = medianScratch;
-  xs.length = 0;
-  for (let w = 0; w < weeks; w++) {
-    const j = sameSlotLag(cal, i, 'week', k + w);
-    if (j < 0) break;
-    if (j < limit) xs.push(history[j] ?? 0);
-  }
-  if (xs.length === 0) return history[Math.max(0, limit - 1)] ?? 0;
+  const xs = sameSlotValues(history, cal, i, weeks, limit);
+  if (xs.length === 0) return noWeekFallback(history, cal, i, limit);
   xs.sort((a, b) => a - b);
   const mid = xs.length >> 1;
   return xs.length % 2 === 1 ? (xs[mid] ?? 0) : ((xs[mid - 1] ?? 0) + (xs[mid] ?? 0)) / 2;

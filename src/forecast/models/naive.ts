@@ -38,19 +38,7 @@ export function seasonalNaive(options: { season: 'day' | 'week' }): SpecModel {
  */
 export function multiWeekMean(options: { weeks?: number } = {}): SpecModel {
   const weeks = options.weeks ?? 4;
-  return defineModel({
-    name: `mean-${weeks}w`,
-    minHistory: (ctx) => ctx.calendar(1).slotsPerWeek,
-    train: (_history, ctx) => ({
-      forecast(history, horizon) {
-        const n = history.length;
-        const cal = ctx.calendar(n + horizon);
-        const out = new Float64Array(horizon);
-        for (let h = 0; h < horizon; h++) out[h] = weekProfileAt(history, cal, n + h, weeks, n);
-        return out;
-      },
-    }),
-  });
+  return sameHourModel(`mean-${weeks}w`, weeks, weekProfileAt);
 }
 
 /**
@@ -60,15 +48,20 @@ export function multiWeekMean(options: { weeks?: number } = {}): SpecModel {
  */
 export function multiWeekMedian(options: { weeks?: number } = {}): SpecModel {
   const weeks = options.weeks ?? 8;
+  return sameHourModel(`median-${weeks}w`, weeks, weekMedianAt);
+}
+
+/** A model that forecasts each step by a statistic of the same hour of week over earlier weeks. */
+function sameHourModel(name: string, weeks: number, statistic: typeof weekProfileAt): SpecModel {
   return defineModel({
-    name: `median-${weeks}w`,
+    name,
     minHistory: (ctx) => ctx.calendar(1).slotsPerWeek,
     train: (_history, ctx) => ({
       forecast(history, horizon) {
         const n = history.length;
         const cal = ctx.calendar(n + horizon);
         const out = new Float64Array(horizon);
-        for (let h = 0; h < horizon; h++) out[h] = weekMedianAt(history, cal, n + h, weeks, n);
+        for (let h = 0; h < horizon; h++) out[h] = statistic(history, cal, n + h, weeks, n);
         return out;
       },
     }),
