@@ -66,6 +66,8 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
   const params = resolveEngineParams(config.engine);
   const source = `slurm:${config.cluster}`;
   const nowS = (): number => Math.floor(io.clock.nowMs() / 1000);
+  // The pending jobs of the current cycle (read by the first pool that asks; dropped at the next collect).
+  let announcedJobs: { cutS: number; jobs: JobRecord[] } | undefined;
   return {
     clock: io.clock,
     logger: io.logger,
@@ -73,6 +75,7 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
     state: fileStateStore(config.engine.stateDir),
     models: fileModelCache(config.engine.stateDir),
     collect: async () => {
+      announcedJobs = undefined;
       const result = await collect(slurmClusterReader(io.client), io.store, {
         source,
         clock: io.clock,
@@ -115,14 +118,18 @@ export function createCycleDeps(config: Config, io: EngineIo, seams: EngineSeams
       };
     },
     announced: async (request) => {
-      const pending: JobRecord[] = [];
-      for await (const batch of io.store.jobs({
-        source,
-        submittedFromS: request.cutS - ANNOUNCED_LOOKBACK_S,
-        submittedBeforeS: request.cutS,
-      }))
-        pending.push(...batch);
-      return announcedDemand(pending, { ...request, poolOf: poolName });
+      // Every pool of a cycle asks at the same cut: the store is read once per cut, not once per pool.
+      if (announcedJobs?.cutS !== request.cutS) {
+        const jobs: JobRecord[] = [];
+        for await (const batch of io.store.jobs({
+          source,
+          submittedFromS: request.cutS - ANNOUNCED_LOOKBACK_S,
+          submittedBeforeS: request.cutS,
+        }))
+          jobs.push(...batch);
+        announcedJobs = { cutS: request.cutS, jobs };
+      }
+      return announcedDemand(announcedJobs.jobs, { ...request, poolOf: poolName });
     },
     plan: (input) => seams.planCapacity(input),
     apply: (plan, options) => seams.applyPlan(io.client, plan, options),

@@ -432,9 +432,10 @@ export function weekMedianAt(
 ): number {
   const xs = sameSlotValues(history, cal, i, weeks, limit);
   if (xs.length === 0) return noWeekFallback(history, cal, i, limit);
-  xs.sort((a, b) => a - b);
-  const mid = xs.length >> 1;
-  return xs.length % 2 === 1 ? (xs[mid] ?? 0) : ((xs[mid - 1] ?? 0) + (xs[mid] ?? 0)) / 2;
+  return quantileSorted(
+    xs.sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /**

@@ -81,6 +81,8 @@ export class LeadDemandModel {
 
   /** Adds arrivals (in submit order, never from after the next decision time). */
   observe(arrivals: ArrivalColumns): void {
+    // Most decisions see no arrival: nothing to copy.
+    if (arrivals.count === 0) return;
     const cap = this.#o.maxJobNodes;
     const keep: number[] = [];
     for (let i = 0; i < arrivals.count; i++) if ((arrivals.nodes[i] ?? 0) <= cap) keep.push(i);
