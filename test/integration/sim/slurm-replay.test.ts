@@ -5,10 +5,10 @@
  * `test/bench/slurm-vs-sim.bench.ts` (docs/benchmarks.md).
  *
  * The slice is one whose queue moves in submission order: with the simulator's EASY backfill it
- * schedules exactly as strict first come, first served (checked below), and such starts are the ones
- * slurmctld makes on the event itself (a job end or a submission), not at its next backfill cycle.
- * So the two must agree closely on who waited and for how long, whatever the machine's load; what
- * backfill does differently is the benchmark's subject, not this test's.
+ * schedules as strict first come, first served to within a second (checked below), and such starts
+ * are the ones slurmctld makes on the event itself (a job end or a submission), not at its next
+ * backfill cycle. So the two must agree closely on who waited and for how long, on a busy machine
+ * too; what backfill does differently is the benchmark's subject, not this test's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSwf, readSwfHeader } from '../../../src/collect/swf.js';
@@ -38,6 +38,8 @@ const FROM_DAY = 46;
 const JOBS = 30;
 const FACTOR = 1800;
 const PARTITION = 'replaytest';
+/** A job "waited" when its wait is over this (scaled) many seconds. */
+const WAITED_ABOVE_S = 5;
 const CPUS = ALWAYS_ON_NODES.length * LAB_CPUS_PER_NODE;
 
 async function ctcSlice(): Promise<ReplaySlice> {
@@ -73,7 +75,7 @@ describe('the simulator against Slurm itself', () => {
   beforeAll(async () => {
     slice = await ctcSlice();
     await waitForIdleNodes(60_000);
-    await createReplayPartition(PARTITION);
+    await createReplayPartition(client, PARTITION);
   });
 
   afterAll(async () => {
@@ -90,8 +92,11 @@ describe('the simulator against Slurm itself', () => {
     expect(overtakers(easy, 1).filter(Boolean)).toEqual([]);
     const fcfs = simulatedStarts(slice, 'none');
     expect(Array.from(easy, (s, i) => Math.abs(s - (fcfs[i] as number))).every((d) => d <= 1)).toBe(true);
-    const waited = Array.from(easy).filter((s, i) => s - (slice.jobs[i]?.submitS ?? 0) > 5).length;
-    expect(waited).toBeGreaterThanOrEqual(10);
+    // Every job starts at once or waits well over WAITED_ABOVE_S: a few seconds of Slurm's latency
+    // cannot carry a job across the line.
+    const waits = Array.from(easy, (s, i) => s - (slice.jobs[i]?.submitS ?? 0));
+    expect(waits.filter((w) => w > 1 && w <= WAITED_ABOVE_S + 0.5)).toEqual([]);
+    expect(waits.filter((w) => w > WAITED_ABOVE_S).length).toBeGreaterThanOrEqual(10);
   });
 
   it('agrees with Slurm on who waited and for how long', { timeout: 150_000 }, async () => {
@@ -102,13 +107,17 @@ describe('the simulator against Slurm itself', () => {
     const slurm = { submitS: jobs.map((j) => j.submitS - t0), startS: jobs.map((j) => j.startS - t0) };
     const observed = { submitS: slurm.submitS, runS: jobs.map((j) => j.endS - j.startS) };
     const sim = { submitS: slurm.submitS, startS: Array.from(simulatedStarts(slice, 'easy', observed)) };
-    const a = scheduleAgreement(slurm, sim, { waitedAboveS: 3, withinS: [2] });
+    const a = scheduleAgreement(slurm, sim, { waitedAboveS: WAITED_ABOVE_S, withinS: [5] });
     const detail = JSON.stringify({ slurm: slurm.startS, sim: sim.startS, agreement: a });
-    // Starts at the event, with whole-second times: a second or so apart. Seen on the lab (3 runs):
-    // every start within 2 s, mean |Δwait| 0.3–0.6 s, the same 14 jobs waited, τ 0.94–0.96.
+    // Slurm starts these jobs on the event, but up to batch_sched_delay (3 s) late after a burst of
+    // submissions, and sacct's times are whole seconds. Seen on the lab in 10 runs (3 on a lab just
+    // started; in one the opening burst was scheduled 3 s late): every start within 5 s, mean
+    // |Δwait| 0.3–2.5 s, at most one job waited on one side only, Spearman ρ of the starts
+    // 0.94–0.99 and of the waits 0.93–0.97.
     expect(a.startWithin[0]?.share, detail).toBeGreaterThanOrEqual(0.9);
-    expect(a.meanAbsWaitDiffS, detail).toBeLessThanOrEqual(2);
+    expect(a.meanAbsWaitDiffS, detail).toBeLessThanOrEqual(4);
     expect(a.waited.onlyReference + a.waited.onlyCandidate, detail).toBeLessThanOrEqual(2);
-    expect(a.startKendallTau, detail).toBeGreaterThanOrEqual(0.85);
+    expect(a.startSpearman, detail).toBeGreaterThanOrEqual(0.85);
+    expect(a.waitSpearman, detail).toBeGreaterThanOrEqual(0.8);
   });
 });

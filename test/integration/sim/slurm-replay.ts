@@ -8,7 +8,13 @@
  * the replay's own clock: each job is submitted when its scaled submit time comes.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { ListJobHistory, ListQueue, LocalTransport, SlurmClient } from '../../../sdk/index.js';
+import {
+  ListJobHistory,
+  ListQueue,
+  ListReservations,
+  LocalTransport,
+  SlurmClient,
+} from '../../../sdk/index.js';
 import { replaySbatch, type ReplayJob } from '../../lab/replay.js';
 import { LabError, LabErrorCode, loadLab, runSlurm, sbatch, waitForAccounting } from '../lab.js';
 
@@ -46,15 +52,15 @@ export function labClient(): SlurmClient {
  * nodes to itself.
  * @throws {LabError} `UNEXPECTED_STATE` when a reservation covers one of the nodes.
  */
-export async function createReplayPartition(name: string): Promise<void> {
-  const { stdout } = await runSlurm('scontrol', ['show', 'res', '-o']);
-  const held = stdout
-    .split('\n')
-    .filter((line) => ALWAYS_ON_NODES.some((n) => new RegExp(`Nodes=\\S*\\b${n}\\b`).test(line)));
+export async function createReplayPartition(client: SlurmClient, name: string): Promise<void> {
+  const replayNodes: readonly string[] = ALWAYS_ON_NODES;
+  const held = (await client.send(new ListReservations())).filter((r) =>
+    r.nodeNames.some((n) => replayNodes.includes(n)),
+  );
   if (held.length > 0)
     throw new LabError(
       LabErrorCode.UnexpectedState,
-      `a reservation holds a replay node (${held.join('; ')}): delete it (scontrol delete reservation=…) first`,
+      `reservation ${held.map((r) => `${r.name} (${r.nodes})`).join(', ')} holds a replay node: delete it (scontrol delete reservation=…) first`,
     );
   await runSlurm('scontrol', [
     'create',
