@@ -209,6 +209,45 @@ export function overtakers(startS: ArrayLike<number>, byS = 0): boolean[] {
   return out;
 }
 
+/** One side's schedule with what each job ran: for {@link idleWhileWaiting}. */
+export interface ScheduleWithRuns extends Schedule {
+  readonly runS: ArrayLike<number>;
+  /** Capacity units (CPUs, nodes) each job holds while it runs. */
+  readonly size: ArrayLike<number>;
+}
+
+/**
+ * Capacity-seconds left idle while at least one job was waiting: what a backfill could have filled and
+ * did not (or could not, the waiting jobs being too large). 0 for a schedule that never queues with
+ * capacity free. A sweep over submits, starts and ends: O(n log n).
+ * @throws {RangeError} when the columns have different lengths.
+ * @example idleWhileWaiting({ submitS: [0, 0], startS: [0, 10], runS: [10, 5], size: [2, 4] }, 4) // 20
+ */
+export function idleWhileWaiting(s: ScheduleWithRuns, capacity: number): number {
+  const n = s.startS.length;
+  if (s.submitS.length !== n || s.runS.length !== n || s.size.length !== n)
+    throw new RangeError('submit, start, run and size columns must have one entry per job');
+  // Events as (time, change in capacity used, change in jobs waiting).
+  const events: [number, number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const start = s.startS[i] as number;
+    const size = s.size[i] as number;
+    events.push([s.submitS[i] as number, 0, 1], [start, size, -1], [start + (s.runS[i] as number), -size, 0]);
+  }
+  events.sort((a, b) => a[0] - b[0]);
+  let used = 0;
+  let waiting = 0;
+  let idle = 0;
+  let last = events[0]?.[0] ?? 0;
+  for (const [t, dUsed, dWaiting] of events) {
+    if (waiting > 0) idle += Math.max(0, capacity - used) * (t - last);
+    last = t;
+    used += dUsed;
+    waiting += dWaiting;
+  }
+  return idle;
+}
+
 /**
  * Kendall's τ-b of two samples of the same length: (concordant − discordant pairs) over the geometric
  * mean of the pairs not tied in each sample, so ties (whole-second times from sacct) do not count

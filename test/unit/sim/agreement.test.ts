@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  idleWhileWaiting,
   kendallTauB,
   overtakers,
   ranks,
@@ -55,6 +56,24 @@ describe('overtakers', () => {
 
   it('takes a lead of at most the tolerance for jitter, not for backfill', () => {
     expect(overtakers([0, 50, 49, 10], 1)).toEqual([false, false, false, true]);
+  });
+});
+
+describe('idleWhileWaiting', () => {
+  it('counts the capacity left free while a job waited', () => {
+    // Job 1 waits 10 s for job 0 (2 of 4 CPUs busy): 2 CPUs idle for 10 s.
+    expect(idleWhileWaiting({ submitS: [0, 0], startS: [0, 10], runS: [10, 5], size: [2, 4] }, 4)).toBe(20);
+  });
+
+  it('is 0 when nothing waits, and counts only the time something waits', () => {
+    expect(idleWhileWaiting({ submitS: [0, 20], startS: [0, 20], runS: [5, 5], size: [1, 1] }, 4)).toBe(0);
+    // Job 2 waits from 2 to 6 while job 0 ends at 4: 1 CPU idle for 2 s, then 2 CPUs for 2 s.
+    const s = { submitS: [0, 0, 2], startS: [0, 0, 6], runS: [4, 6, 1], size: [1, 2, 4] };
+    expect(idleWhileWaiting(s, 4)).toBe(6);
+  });
+
+  it('refuses columns of different lengths', () => {
+    expect(() => idleWhileWaiting({ submitS: [0], startS: [0], runS: [], size: [1] }, 1)).toThrow(RangeError);
   });
 });
 
