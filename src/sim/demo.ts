@@ -32,6 +32,11 @@ export interface DemoRow {
 
 export interface DemoResult {
   seed: number;
+  /**
+   * Predictive again at the quantile that spends reactive's idle node-hours (bisected on this week):
+   * the comparison at equal cost. `null` when even the default quantile spends more than reactive.
+   */
+  atReactiveIdle: { quantile: number; row: DemoRow } | null;
   trainDays: number;
   simulatedDays: number;
   jobs: { total: number; history: number; simulated: number };
@@ -75,16 +80,31 @@ export function runDemo(options: DemoOptions): DemoResult {
   });
   const metricsOf = (name: string): SimMetrics | undefined => rows.find((r) => r.policy === name)?.metrics;
   const reactive = metricsOf('reactive');
-  for (const row of rows) {
+  const compare = (row: DemoRow): void => {
     row.oracleShare = oracleShare({
       reactive: reactive?.bootWaitS ?? Number.NaN,
       policy: row.metrics.bootWaitS,
       oracle: metricsOf('oracle')?.bootWaitS ?? Number.NaN,
     });
     row.idleVsReactive = row.metrics.poweredIdleNodeH / (reactive?.poweredIdleNodeH ?? Number.NaN);
-  }
+  };
+  rows.forEach(compare);
+  const atReactiveIdle = equalCostRow(rows, quantile, (q) => {
+    const t0 = options.clock.nowMs();
+    const result = runPolicy(scenario, 'predictive', { bootS, idleS, costs, quantile: q });
+    const row: DemoRow = {
+      policy: `predictive, q ${q}`,
+      metrics: result.metrics,
+      oracleShare: Number.NaN,
+      idleVsReactive: Number.NaN,
+      simWallS: (options.clock.nowMs() - t0) / 1000,
+    };
+    compare(row);
+    return row;
+  });
   return {
     seed,
+    atReactiveIdle,
     trainDays: 21,
     simulatedDays: 7,
     jobs: {
@@ -99,13 +119,43 @@ export function runDemo(options: DemoOptions): DemoResult {
   };
 }
 
+/** Bisection steps of {@link equalCostRow}: the quantile to within (0.999 − q) / 2⁷. */
+const EQUAL_COST_STEPS = 7;
+
+/**
+ * Predictive at the highest quantile whose idle node-hours stay at or below reactive's, found by
+ * bisection between the default quantile and 0.999 (idle node-hours grow with the quantile).
+ */
+function equalCostRow(
+  rows: readonly DemoRow[],
+  defaultQuantile: number,
+  runAt: (quantile: number) => DemoRow,
+): { quantile: number; row: DemoRow } | null {
+  const predictive = rows.find((r) => r.policy === 'predictive');
+  if (predictive === undefined || !(predictive.idleVsReactive <= 1)) return null;
+  let best = { quantile: defaultQuantile, row: predictive };
+  let hi = 0.999;
+  for (let k = 0; k < EQUAL_COST_STEPS; k++) {
+    const q = Number(((best.quantile + hi) / 2).toFixed(4));
+    const row = runAt(q);
+    if (row.idleVsReactive <= 1) best = { quantile: q, row };
+    else hi = q;
+  }
+  return best;
+}
+
 /**
  * The demo's table rows: policy, jobs simulated, jobs rejected (too wide for the cluster), mean wait,
  * boot wait, idle node-hours, idle against reactive, oracle share of the boot-wait cut.
  */
 export function demoTableRows(result: DemoResult): string[][] {
   const share = (x: number): string => (Number.isFinite(x) ? `${Math.round(100 * x)} %` : '-');
-  return result.rows.map((r) => [
+  const equalCost = result.atReactiveIdle;
+  const rows =
+    equalCost === null || equalCost.quantile === result.quantile
+      ? result.rows
+      : result.rows.flatMap((r) => (r.policy === 'predictive' ? [r, equalCost.row] : [r]));
+  return rows.map((r) => [
     r.policy,
     String(r.metrics.jobs),
     String(r.metrics.rejected),
@@ -136,6 +186,7 @@ export const DemoLegend: readonly string[] = [
   'idle node-h: node-hours powered but running no job (booting included): the cost side.',
   'idle vs reactive: idle node-h ÷ reactive’s (below 1×: cheaper than Slurm’s own power saving).',
   'boot-wait cut, of oracle’s: of the boot wait that the oracle (which knows every arrival) removes from reactive’s, the share this policy removes; 100 % is the oracle, 0 % is reactive.',
+  'predictive, q …: predictive again at the highest quantile whose idle node-h stay within reactive’s (bisected on this week): the two at equal cost.',
   'Policies: always-on never powers down; reactive is Slurm’s power saving (boot on demand, power down after the idle time); predictive is Slurmcast; seasonal-warm-pool keeps a fixed same-hour warm pool; oracle is the bound.',
 ];
 
@@ -143,11 +194,24 @@ export const DemoLegend: readonly string[] = [
 export function demoVerdict(result: DemoResult): string {
   const p = result.rows.find((r) => r.policy === 'predictive');
   if (p === undefined) return '';
-  const cut = Number.isFinite(p.oracleShare) ? `${Math.round(100 * p.oracleShare)} %` : 'none';
-  return (
-    `Predictive removed ${cut} of the boot wait the oracle removes, at ${p.idleVsReactive.toFixed(2)}× reactive’s ` +
-    `idle node-hours (quantile ${result.quantile}; --quantile and the costs in the config move it along its curve).`
-  );
+  const cut = (row: DemoRow): string =>
+    Number.isFinite(row.oracleShare) ? `${Math.round(100 * row.oracleShare)} %` : 'none';
+  const reactive = result.rows.find((r) => r.policy === 'reactive');
+  const idleSaved =
+    reactive === undefined
+      ? ''
+      : ` (${Math.round(reactive.metrics.poweredIdleNodeH - p.metrics.poweredIdleNodeH)} node-h less)`;
+  const lines = [
+    `At the costs in the config (quantile ${result.quantile}), predictive removed ${cut(p)} of the boot wait the oracle removes, ` +
+      `at ${p.idleVsReactive.toFixed(2)}× reactive’s idle node-hours${p.idleVsReactive < 1 ? idleSaved : ''}.`,
+  ];
+  const e = result.atReactiveIdle;
+  if (e !== null && e.quantile !== result.quantile)
+    lines.push(
+      `Spending what reactive spends (quantile ${e.quantile}, ${e.row.idleVsReactive.toFixed(2)}×), it removes ${cut(e.row)} ` +
+        `(boot wait ${e.row.metrics.bootWaitS.toFixed(1)} s against reactive’s ${reactive?.metrics.bootWaitS.toFixed(1) ?? '-'} s).`,
+    );
+  return lines.join('\n');
 }
 
 /** The demo's results as a markdown table. */

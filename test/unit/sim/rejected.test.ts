@@ -94,6 +94,7 @@ describe('jobs wider than the machine', () => {
   it('show in the demo table, per policy', () => {
     const metrics = { jobs: 7, rejected: 3, meanWaitS: 1, p95WaitS: 1, bootWaitS: 0, boundedSlowdown: 1 };
     const result = {
+      atReactiveIdle: null,
       rows: [
         {
           policy: 'reactive',
