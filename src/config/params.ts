@@ -396,6 +396,60 @@ export const Params = {
     description:
       "Share of a pool's forecast demand from which an account gets a reservation (config plan.reservationShareThreshold)",
   }),
+  // --- config: shadow reservations (plan.shadow) ---
+  shadowMinProbability: param({
+    unit: 'fraction',
+    default: 0.5,
+    min: 0,
+    minOpen: true,
+    max: 1,
+    integer: false,
+    description:
+      'Forecast probability of a submission in a window from which a confident user or account gets a shadow reservation (config plan.shadow.minProbability)',
+  }),
+  shadowLeadS: param({
+    unit: 'seconds',
+    default: 900,
+    min: 0,
+    max: DAY_S,
+    integer: true,
+    description:
+      'How long before a forecast session its shadow reservation opens: the boot time plus the warm-up job (config plan.shadow.leadS)',
+  }),
+  shadowHoldS: param({
+    unit: 'seconds',
+    default: 1800,
+    min: 0,
+    max: 7 * DAY_S,
+    integer: true,
+    description:
+      'How long a shadow reservation stays after the last window forecast to have a submission (config plan.shadow.holdS)',
+  }),
+  shadowReclaimAfterS: param({
+    unit: 'seconds',
+    default: 1800,
+    min: 60,
+    max: 7 * DAY_S,
+    integer: true,
+    description:
+      'A shadow reservation that ran no job (warm-up aside) this long after it opened, or since its last job ended, is reclaimed; it is not reopened for as long (config plan.shadow.reclaimAfterS)',
+  }),
+  shadowMaxNodesPerReservation: param({
+    unit: 'nodes',
+    default: 4,
+    min: 1,
+    max: 100_000,
+    integer: true,
+    description: 'Most nodes in one shadow reservation (config plan.shadow.maxNodesPerReservation)',
+  }),
+  shadowMaxNodes: param({
+    unit: 'nodes',
+    default: 16,
+    min: 0,
+    max: 1_000_000,
+    integer: true,
+    description: 'Most nodes held by all shadow reservations together (config plan.shadow.maxNodes)',
+  }),
   // --- config: engine (the adjust cycle) ---
   refitEveryS: param({
     unit: 'seconds',
@@ -712,6 +766,30 @@ export function resolvePlanParams(options: {
     defaultBootS: resolveParam('bootS', options.defaultBootS),
     defaultPricePerNodeHour: resolveParam('pricePerNodeHour', options.defaultPricePerNodeHour),
     reservationShareThreshold: resolveParam('reservationShareThreshold', options.reservationShareThreshold),
+  };
+}
+
+/** Resolved numbers of the shadow-reservation planner (`plan.shadow`). */
+export interface ResolvedShadowParams {
+  minProbability: number;
+  leadS: number;
+  holdS: number;
+  reclaimAfterS: number;
+  maxNodesPerReservation: number;
+  maxNodes: number;
+  minConfidence: number;
+}
+
+/** Checks and defaults the shadow planner's numbers. @throws {ParameterRangeError} for one out of range. */
+export function resolveShadowParams(options: Partial<ResolvedShadowParams>): ResolvedShadowParams {
+  return {
+    minProbability: resolveParam('shadowMinProbability', options.minProbability),
+    leadS: resolveParam('shadowLeadS', options.leadS),
+    holdS: resolveParam('shadowHoldS', options.holdS),
+    reclaimAfterS: resolveParam('shadowReclaimAfterS', options.reclaimAfterS),
+    maxNodesPerReservation: resolveParam('shadowMaxNodesPerReservation', options.maxNodesPerReservation),
+    maxNodes: resolveParam('shadowMaxNodes', options.maxNodes),
+    minConfidence: resolveParam('minForecastConfidence', options.minConfidence),
   };
 }
 

@@ -218,6 +218,38 @@ const CalendarEventSchema = z
     path: ['factor'],
   });
 
+export const ShadowConfigSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Plan shadow reservations for the users or accounts forecast to submit soon (dry-run still applies)',
+      ),
+    by: z
+      .array(z.enum(['user', 'account']))
+      .min(1)
+      .default(['user'])
+      .describe('Whose sessions get shadow reservations: users, accounts or both'),
+    minProbability: paramNumber('shadowMinProbability'),
+    leadS: paramNumber('shadowLeadS'),
+    holdS: paramNumber('shadowHoldS'),
+    reclaimAfterS: paramNumber('shadowReclaimAfterS'),
+    maxNodesPerReservation: paramNumber('shadowMaxNodesPerReservation'),
+    maxNodes: paramNumber('shadowMaxNodes'),
+    warmupScript: z
+      .string()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'Batch script run as the first job in each new shadow reservation, on all its nodes (pull the image, load modules, stage data); null: none',
+      ),
+  })
+  .describe(
+    'Warm shadow reservations for forecast sessions (docs/planning.md#shadow-reservations); confidence threshold: plan.minForecastConfidence',
+  );
+
 export const PlanConfigSchema = z
   .strictObject({
     nodeTypes: z
@@ -238,6 +270,7 @@ export const PlanConfigSchema = z
       .describe('Accounts that may get reservations; an account not listed never gets one'),
     reservationShareThreshold: paramNumber('reservationShareThreshold'),
     minForecastConfidence: paramNumber('minForecastConfidence'),
+    shadow: ShadowConfigSchema.prefault({}),
     calendar: z
       .array(CalendarEventSchema)
       .default([])

@@ -46,6 +46,8 @@ export interface SessionDemand {
   readonly nodes: number;
   /** The GPU type most of its GPU jobs asked for, or null. */
   readonly gpuType: string | null;
+  /** The partition most of its jobs ran in (a shadow reservation is made there). */
+  readonly partition: string;
 }
 
 export interface EntityForecast {
@@ -70,6 +72,7 @@ export interface EntityForecast {
 interface EntityHistory {
   readonly active: Map<number, { jobs: number; cpus: number; gpus: number; nodes: number }>;
   readonly gpuTypes: Map<string, number>;
+  readonly partitions: Map<string, number>;
 }
 
 const WEEK_S = 7 * 86_400;
@@ -111,7 +114,8 @@ export function forecastSessions(
     const key = entityOf(job, o.by);
     if (key === null) continue;
     let h = histories.get(key);
-    if (h === undefined) histories.set(key, (h = { active: new Map(), gpuTypes: new Map() }));
+    if (h === undefined)
+      histories.set(key, (h = { active: new Map(), gpuTypes: new Map(), partitions: new Map() }));
     const a = h.active.get(w) ?? { jobs: 0, cpus: 0, gpus: 0, nodes: 0 };
     a.jobs++;
     a.cpus += job.cpuCount;
@@ -120,6 +124,7 @@ export function forecastSessions(
     h.active.set(w, a);
     if (job.gpuCount > 0 && job.gpuType !== null)
       h.gpuTypes.set(job.gpuType, (h.gpuTypes.get(job.gpuType) ?? 0) + 1);
+    h.partitions.set(job.partition, (h.partitions.get(job.partition) ?? 0) + 1);
   }
   const fitFrom = -Math.ceil((o.historyWeeks * WEEK_S) / o.windowS);
   const backtestFrom = -Math.ceil((o.backtestWeeks * WEEK_S) / o.windowS);
@@ -286,18 +291,24 @@ function typicalDemand(h: EntityHistory, from: number): SessionDemand {
     const xs = windows.map(pick).sort((a, b) => a - b);
     return xs.length === 0 ? 0 : (xs[(xs.length - 1) >> 1] ?? 0);
   };
-  let gpuType: string | null = null;
-  let most = 0;
-  for (const [t, n] of h.gpuTypes)
-    if (n > most) {
-      gpuType = t;
-      most = n;
-    }
   return {
     jobs: median((a) => a.jobs),
     cpus: median((a) => a.cpus),
     gpus: median((a) => a.gpus),
     nodes: median((a) => a.nodes),
-    gpuType,
+    gpuType: mostCommon(h.gpuTypes),
+    partition: mostCommon(h.partitions) ?? '',
   };
+}
+
+/** The key counted most often (the first such in insertion order), or null for an empty count. */
+function mostCommon(counts: ReadonlyMap<string, number>): string | null {
+  let best: string | null = null;
+  let most = 0;
+  for (const [k, n] of counts)
+    if (n > most) {
+      best = k;
+      most = n;
+    }
+  return best;
 }

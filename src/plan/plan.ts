@@ -170,6 +170,19 @@ export const ReservationActionSchema = z.strictObject({
   users: z.array(z.string().min(1)),
   /** Slurm feature expression the reserved nodes must have, or null. */
   features: z.string().min(1).nullable(),
+  /** Set on a shadow reservation (`plan.shadow`): whose forecast session it is for, and its warm-up job. */
+  shadow: z
+    .strictObject({
+      kind: z.enum(['user', 'account']),
+      entity: z.string().min(1),
+      /** Forecast probability of a submission in the window that opened it. */
+      probability: z.number().min(0).max(1),
+      /** The entity's forecast confidence (Brier skill on the weeks before the cut). */
+      confidence: z.number().finite(),
+      /** Batch script submitted into the reservation when it is created, or null. */
+      warmupScript: z.string().min(1).nullable(),
+    })
+    .optional(),
 });
 
 /** Have `count` nodes of `nodeType` carry `activeFeatures` from `fromS` (ActiveFeatures ⊆ AvailableFeatures). */

@@ -1,3 +1,4 @@
+import { isoMinute } from '../shared/time.js';
 import { ParameterRangeError, resolveOptionalParam, resolvePlanParams } from '../config/params.js';
 import { InvalidPlanInputError, PlanError } from './errors.js';
 import {
@@ -102,10 +103,6 @@ export function resolvePlanOptions(
     if (error instanceof PlanError) throw error;
     return rangeToInputError(error);
   }
-}
-
-function isoMinute(s: number): string {
-  return `${new Date(s * 1000).toISOString().slice(0, 16)}Z`;
 }
 
 function fmt(value: number): string {

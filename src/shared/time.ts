@@ -65,3 +65,8 @@ export function isInstant(text: string): boolean {
 export function formatInstant(tS: number): string {
   return DateTime.fromSeconds(tS, { zone: 'utc' }).toISO({ suppressMilliseconds: true }) ?? String(tS);
 }
+
+/** An instant to the minute, UTC, for reasons an admin reads (`2024-01-01T09:30Z`). */
+export function isoMinute(tS: number): string {
+  return `${new Date(tS * 1000).toISOString().slice(0, 16)}Z`;
+}

@@ -13,8 +13,26 @@ describe('config plan section', () => {
       accounts: [],
       reservationShareThreshold: Params.reservationShareThreshold.default,
       minForecastConfidence: Params.minForecastConfidence.default,
+      shadow: {
+        enabled: false,
+        by: ['user'],
+        minProbability: Params.shadowMinProbability.default,
+        leadS: Params.shadowLeadS.default,
+        holdS: Params.shadowHoldS.default,
+        reclaimAfterS: Params.shadowReclaimAfterS.default,
+        maxNodesPerReservation: Params.shadowMaxNodesPerReservation.default,
+        maxNodes: Params.shadowMaxNodes.default,
+        warmupScript: null,
+      },
       calendar: [],
     });
+  });
+
+  it('names a shadow setting out of range', () => {
+    expect(() => resolveConfig({ plan: { shadow: { minProbability: 0 } } })).toThrow(
+      /plan\.shadow\.minProbability/,
+    );
+    expect(() => resolveConfig({ plan: { shadow: { by: [] } } })).toThrow(/plan\.shadow\.by/);
   });
 
   it('reads node-type prices and boot times and account caps', () => {

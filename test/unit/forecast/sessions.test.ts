@@ -63,7 +63,7 @@ describe('forecastSessions', () => {
     expect(f?.probabilities[1] ?? 0).toBeGreaterThan(10 * (f?.probabilities[0] ?? 1));
     expect(f?.confidence).toBeGreaterThan(0.5);
     expect(f?.actionable).toBe(true);
-    expect(f?.typical).toEqual({ jobs: 1, cpus: 8, gpus: 2, nodes: 1, gpuType: 'a100' });
+    expect(f?.typical).toEqual({ jobs: 1, cpus: 8, gpus: 2, nodes: 1, gpuType: 'a100', partition: 'gpu' });
   });
 
   it('does not act on a user whose submissions follow no pattern', () => {
